@@ -1,0 +1,84 @@
+"""Exceptions raised by the algebra, each naming what is wrong with a concrete witness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["GroupAxiomError", "ActionAxiomError", "GroupTooLargeError", "NotAnActionError"]
+
+
+class GroupAxiomError(ValueError):
+    """A table, subset or map breaks a group axiom.
+
+    Attributes
+    ----------
+    axiom : str
+        The axiom that fails (``"associativity"``, ``"identity"``, ``"latin square"``, ...).
+    witness : tuple
+        Elements exhibiting the failure, e.g. the triple ``(a, b, c)`` for associativity.
+
+    Examples
+    --------
+    >>> import numpy as np, groupcore as gc
+    >>> try:
+    ...     gc.Group.from_table(np.array([[0, 1], [1, 1]]))
+    ... except gc.GroupAxiomError as err:
+    ...     print(err.axiom)
+    latin square
+    """
+
+    def __init__(self, axiom: str, message: str, witness: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.axiom = axiom
+        self.witness = witness
+
+
+class ActionAxiomError(ValueError):
+    """A table is not a left action of the given group.
+
+    Attributes
+    ----------
+    axiom : str
+        ``"identity"``, ``"compatibility"``, ``"shape"`` or ``"range"``.
+    witness : tuple
+        For compatibility the triple ``(g, h, x)`` with ``(g·h)·x != g·(h·x)``.
+
+    Examples
+    --------
+    >>> import numpy as np, groupcore as gc
+    >>> try:
+    ...     gc.Action.from_table(gc.cyclic(2), np.array([[1, 0], [1, 0]]))
+    ... except gc.ActionAxiomError as err:
+    ...     print(err.axiom)
+    identity
+    """
+
+    def __init__(self, axiom: str, message: str, witness: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.axiom = axiom
+        self.witness = witness
+
+
+class GroupTooLargeError(ValueError):
+    """Closing a set of permutations produced more elements than ``max_order`` allows.
+
+    Examples
+    --------
+    >>> import groupcore as gc
+    >>> try:
+    ...     gc.Group.from_generators([[1, 2, 3, 4, 0], [1, 0, 2, 3, 4]], max_order=10)
+    ... except gc.GroupTooLargeError as err:
+    ...     print("max_order" in str(err))
+    True
+    """
+
+
+class NotAnActionError(RuntimeError):
+    """An operation needs the action law, but the action is only approximate.
+
+    Examples
+    --------
+    >>> import groupcore as gc
+    >>> issubclass(gc.NotAnActionError, RuntimeError)
+    True
+    """

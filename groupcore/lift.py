@@ -1,0 +1,98 @@
+"""The paper's lemma: lift any map ``F: X → Z`` to the equivariant ``F̂: X → Map(G, Z)``.
+
+``F̂(x)(g) = F(g⁻¹·x)``. Equivariance: ``F̂(h·x)(g) = F(g⁻¹h·x) = F̂(x)(h⁻¹g) = (h·F̂(x))(g)``;
+``p(F̂(x)) = F̂(x)(e) = F(x)``; and any equivariant ``Φ`` with ``p∘Φ = F`` has
+``Φ(x)(g) = (g⁻¹·Φ(x))(e) = Φ(g⁻¹·x)(e) = F(g⁻¹·x)``, so ``F̂`` is unique.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .action import Action, _namespace, permute_axes
+from .group import Group
+
+__all__ = ["lift", "project", "regular_act"]
+
+
+def lift(F: ArrayLike | Callable[[Any], Any], action: Any, axis: int | None = None) -> Any:
+    """The unique equivariant lift ``F̂`` of ``F`` with ``project(F̂) = F``.
+
+    Parameters
+    ----------
+    F : array_like or callable
+        A table with ``F[x]`` for each point of X (extra trailing axes are values in Z),
+        or a function on arrays acted on by ``action.apply``.
+    action : Action or ApproximateAction
+        How G acts on X.
+    axis : int, optional
+        For callables: where the new G axis goes in the output. Default 2, right after
+        ``(batch, channels)``, clipped to the output's number of dimensions.
+
+    Returns
+    -------
+    ndarray or callable
+        For a table, ``F̂`` of shape ``(m, |G|, ...)`` with ``F̂[x, g] = F[g⁻¹·x]``.
+        For a callable, ``x ↦ stack_g F(g⁻¹·x)``.
+
+    Examples
+    --------
+    >>> import groupcore as gc
+    >>> act = gc.Action.regular(gc.cyclic(3))
+    >>> lift(np.array([5, 6, 7]), act).tolist()
+    [[5, 7, 6], [6, 5, 7], [7, 6, 5]]
+    """
+    G: Group = action.group
+    if callable(F):
+        return _lift_callable(F, action, axis)
+    table = np.asarray(F)
+    if table.ndim == 0 or table.shape[0] != action.size:
+        raise ValueError(f"F must have one entry per point of X ({action.size}); got shape {table.shape}")
+    if not getattr(action, "is_exact", True):
+        raise ValueError("a table can only be lifted through an exact action; lift a callable instead")
+    return table[action.table[G.inverse].T]          # (m, n, ...): F[A[g⁻¹, x]]
+
+
+def _lift_callable(F: Callable[[Any], Any], action: Any, axis: int | None) -> Callable[[Any], Any]:
+    G: Group = action.group
+
+    def F_hat(x: Any) -> Any:
+        outs = [F(action.apply(int(G.inverse[g]), x)) for g in range(G.order)]
+        xp = _namespace(outs[0])
+        pos = min(2, outs[0].ndim) if axis is None else axis
+        return xp.stack(outs, axis=pos)
+
+    F_hat.__name__ = f"lift({getattr(F, '__name__', 'F')})"
+    F_hat.__doc__ = f"The equivariant lift of {getattr(F, '__name__', 'F')} through {action!r}."
+    return F_hat
+
+
+def project(s: Any, axis: int = -1) -> Any:
+    """The projection ``p(s) = s(e)``: index 0 of the G axis.
+
+    Examples
+    --------
+    >>> project(np.array([[1, 2], [3, 4]]), axis=1).tolist()
+    [1, 3]
+    """
+    xp = _namespace(s)
+    s = xp.asarray(s) if xp is np else s
+    idx = [slice(None)] * s.ndim
+    idx[axis] = 0
+    return s[tuple(idx)]
+
+
+def regular_act(G: Group, h: int, s: Any, axis: int = -1) -> Any:
+    """The left regular action on Map(G, Z): ``(h·s)[g] = s[h⁻¹·g]`` along ``axis``.
+
+    Examples
+    --------
+    >>> import groupcore as gc
+    >>> regular_act(gc.cyclic(3), 1, np.array([10, 20, 30])).tolist()
+    [30, 10, 20]
+    """
+    G._check_element(h)
+    return permute_axes(s, G.table[G.inverse[h]], axis, 1)

@@ -1,0 +1,1 @@
+"""Lifted (equivarified) layers, weight-sharing tensors, models and training."""

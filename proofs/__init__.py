@@ -1,0 +1,1 @@
+"""The equivarification lemma verified: symbolic derivations, exhaustive checks, Hypothesis strategies."""
