@@ -26,8 +26,14 @@ EXACT_GRID_GROUPS: dict[str, tuple[bool, int]] = {
 
 
 def _identify(group: Group) -> tuple[int, bool, int]:
-    """Return ``(n, dihedral, quarter_turns_per_step)`` for an exact grid group, or raise."""
-    for name, (is_dihedral, quarter) in EXACT_GRID_GROUPS.items():
+    """Return ``(n, dihedral, quarter_turns_per_step)`` for an exact grid group, or raise.
+
+    C2 and D1 share one table (so do other pairs up to labelling): the group's name decides
+    between them, then the first family whose table matches.
+    """
+    names = sorted(EXACT_GRID_GROUPS, key=lambda k: k != group.name)
+    for name in names:
+        is_dihedral, quarter = EXACT_GRID_GROUPS[name]
         n = int(name[1:])
         if group == (dihedral(n) if is_dihedral else cyclic(n)):
             return n, is_dihedral, quarter
