@@ -33,17 +33,15 @@ def test_lift_is_equivariant_and_projects_to_F(act: gc.Action, data: st.DataObje
             assert np.array_equal(F_hat[act.table[h, x]], gc.regular_act(G, h, F_hat[x]))
 
 
-def equivariant_maps_projecting_to(F: np.ndarray, act: gc.Action, values: range) -> list[np.ndarray]:
-    """Every Φ: X → Map(G, Z) (Z = values), brute force, that is equivariant with p∘Φ = F."""
-    G = act.group
-    found = []
-    for flat in itertools.product(values, repeat=act.size * G.order):
-        phi = np.array(flat).reshape(act.size, G.order)
-        if not np.array_equal(phi[:, 0], F):
-            continue
-        if all(np.array_equal(phi[act.table[h]], phi[:, G.table[G.inverse[h]]]) for h in range(G.order)):
-            found.append(phi)
-    return found
+def equivariant_maps_projecting_to(F: np.ndarray, act: gc.Action, values: range) -> np.ndarray:
+    """Every Φ: X → Map(G, Z) (Z = values) with p∘Φ = F that is equivariant, by brute force."""
+    G, m, n = act.group, act.size, act.group.order
+    free = np.array(list(itertools.product(values, repeat=m * (n - 1)))).reshape(-1, m, n - 1)
+    phi = np.concatenate([np.broadcast_to(F[None, :, None], (len(free), m, 1)), free], axis=2)
+    ok = np.ones(len(phi), dtype=bool)
+    for h in range(n):                      # Φ(h·x) == h·Φ(x) for every h and x
+        ok &= (phi[:, act.table[h]] == phi[:, :, G.table[G.inverse[h]]]).all(axis=(1, 2))
+    return phi[ok]
 
 
 @pytest.mark.parametrize("act", [gc.Action.regular(gc.cyclic(2)), gc.Action.regular(gc.cyclic(3)),
