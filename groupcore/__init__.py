@@ -38,6 +38,7 @@ from .families import alternating, cyclic, dihedral, direct_product, klein, quat
 from .group import Group
 from .lift import lift, project, regular_act
 from .permutations import compose
+from .rotations import ApproximateAction, interpolated_rotations, rotate_filters
 
 __version__ = "0.1.0"
 
@@ -45,6 +46,7 @@ __all__ = [
     "Group", "Action",
     "cyclic", "dihedral", "symmetric", "alternating", "klein", "quaternion", "direct_product",
     "lift", "project", "regular_act", "compose",
+    "ApproximateAction", "interpolated_rotations", "rotate_filters",
     "GroupAxiomError", "ActionAxiomError", "GroupTooLargeError", "NotAnActionError",
     "__version__",
 ]

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import settings
 
 import groupcore as gc
+import groupcore.proofs.strategies  # noqa: F401  (registers the Hypothesis profile "ci")
 
-settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 GROUPS = {
@@ -25,3 +25,25 @@ GROUPS = {
 def group(request: pytest.FixtureRequest) -> gc.Group:
     """A small group, one test per C1, C4, D4, S3, Q8."""
     return GROUPS[request.param]()
+
+
+# Array backends: NumPy, array-api-strict on its non-default device, and CuPy where a GPU runs.
+BACKEND_IDS = {"numpy": "numpy", "array_api_strict": "strict-device1", "cupy": "cupy"}
+
+
+@pytest.fixture(params=list(BACKEND_IDS), ids=list(BACKEND_IDS.values()))
+def backend(request: pytest.FixtureRequest):
+    """A :class:`groupcore.backends.Backend`; the CuPy case is skipped, with the reason, without a GPU."""
+    from groupcore import backends
+    try:
+        return backends.get(request.param)
+    except backends.BackendUnavailable as err:
+        if request.param != "cupy":
+            raise
+        pytest.skip(str(err))
+
+
+@pytest.fixture
+def xp(backend):
+    """The array-API namespace of ``backend``."""
+    return backend.xp
