@@ -33,10 +33,11 @@ True
 from __future__ import annotations
 
 from .action import Action
-from .errors import ActionAxiomError, GroupAxiomError, GroupTooLargeError, NotAnActionError
+from .errors import ActionAxiomError, AxiomError, GroupAxiomError, GroupTooLargeError, NotAnActionError
 from .families import alternating, cyclic, dihedral, direct_product, klein, quaternion, symmetric
 from .group import Group
 from .lift import lift, project, regular_act
+from .names import parse_group
 from .permutations import compose
 from .rotations import ApproximateAction, interpolated_rotations, rotate_filters
 
@@ -45,8 +46,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Group", "Action",
     "cyclic", "dihedral", "symmetric", "alternating", "klein", "quaternion", "direct_product",
-    "lift", "project", "regular_act", "compose",
+    "lift", "project", "regular_act", "compose", "parse_group",
     "ApproximateAction", "interpolated_rotations", "rotate_filters",
-    "GroupAxiomError", "ActionAxiomError", "GroupTooLargeError", "NotAnActionError",
+    "AxiomError", "GroupAxiomError", "ActionAxiomError", "GroupTooLargeError", "NotAnActionError",
     "__version__",
 ]

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["GroupAxiomError", "ActionAxiomError", "GroupTooLargeError", "NotAnActionError"]
+__all__ = ["AxiomError", "GroupAxiomError", "ActionAxiomError", "GroupTooLargeError", "NotAnActionError"]
 
 
-class GroupAxiomError(ValueError):
+class AxiomError(ValueError):
+    """An axiom fails; ``axiom`` names it and ``witness`` holds the elements that show it.
+
+    Examples
+    --------
+    >>> err = AxiomError("identity", "e·1 = 0", (0, 1))
+    >>> err.axiom, err.witness, str(err)
+    ('identity', (0, 1), 'e·1 = 0')
+    """
+
+    def __init__(self, axiom: str, message: str, witness: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.axiom = axiom
+        self.witness = witness
+
+
+class GroupAxiomError(AxiomError):
     """A table, subset or map breaks a group axiom.
 
     Attributes
@@ -27,13 +43,8 @@ class GroupAxiomError(ValueError):
     latin square
     """
 
-    def __init__(self, axiom: str, message: str, witness: tuple[Any, ...] = ()) -> None:
-        super().__init__(message)
-        self.axiom = axiom
-        self.witness = witness
 
-
-class ActionAxiomError(ValueError):
+class ActionAxiomError(AxiomError):
     """A table is not a left action of the given group.
 
     Attributes
@@ -52,11 +63,6 @@ class ActionAxiomError(ValueError):
     ...     print(err.axiom)
     identity
     """
-
-    def __init__(self, axiom: str, message: str, witness: tuple[Any, ...] = ()) -> None:
-        super().__init__(message)
-        self.axiom = axiom
-        self.witness = witness
 
 
 class GroupTooLargeError(ValueError):

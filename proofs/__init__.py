@@ -34,7 +34,6 @@ from .errors import DerivationError, LemmaCheckError, SymbolicTooLargeError
 from .exhaustive import check_lemma_exhaustive, solve_by_components
 from .gsets import default_actions
 from .layerwise import LayerwiseCertificate, verify_layerwise
-from .names import parse_group
 from .report import VerificationReport, verify_groups
 from .rotations import (RotationFact, grid_rotation_status, prove_quarter_turns_exact, prove_rotation_composition,
                         rotation_facts, rotation_matrix)
@@ -49,6 +48,6 @@ __all__ = [
     "rotation_matrix", "prove_rotation_composition", "prove_quarter_turns_exact", "grid_rotation_status",
     "rotation_facts", "RotationFact",
     "equivariance_error", "assert_equivariant", "default_rtol", "on_axes", "AxesAction",
-    "verify_groups", "VerificationReport", "default_actions", "parse_group",
+    "verify_groups", "VerificationReport", "default_actions",
     "LemmaCheckError", "DerivationError", "SymbolicTooLargeError",
 ]

@@ -9,7 +9,7 @@ import argparse
 
 from groupcore import Group
 
-from .names import parse_group
+from groupcore.names import parse_group
 from .report import DEFAULT_GROUPS, DEFAULT_ROTATION_ORDERS, verify_groups
 from .symbolic import DEFAULT_MAX_EQUATIONS
 

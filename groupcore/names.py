@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from groupcore import Group, alternating, cyclic, dihedral, direct_product, klein, quaternion, symmetric
+from .families import alternating, cyclic, dihedral, direct_product, klein, quaternion, symmetric
+from .group import Group
 
 __all__ = ["parse_group"]
 

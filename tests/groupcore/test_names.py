@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import groupcore as gc
-from groupcore.proofs import parse_group
+from groupcore import parse_group
 
 
 @pytest.mark.parametrize("name, expected", [
