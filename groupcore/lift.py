@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .action import Action, _namespace, permute_axes
+from .errors import NotAnActionError
 from .group import Group
 
 __all__ = ["lift", "project", "regular_act"]
@@ -52,7 +53,8 @@ def lift(F: ArrayLike | Callable[[Any], Any], action: Any, axis: int | None = No
     if table.ndim == 0 or table.shape[0] != action.size:
         raise ValueError(f"F must have one entry per point of X ({action.size}); got shape {table.shape}")
     if not getattr(action, "is_exact", True):
-        raise ValueError("a table can only be lifted through an exact action; lift a callable instead")
+        raise NotAnActionError(f"{action!r} is not a group action (interpolated elements do not compose "
+                               f"exactly), so a table on X cannot be lifted through it; lift a callable instead")
     return table[action.table[G.inverse].T]          # (m, n, ...): F[A[g⁻¹, x]]
 
 

@@ -42,7 +42,8 @@ class _Element(NamedTuple):
 def rotation_group_kind(G: Group) -> tuple[int, bool]:
     """``(N, is_dihedral)`` when ``G``'s table is that of ``cyclic(N)`` or ``dihedral(N)``.
 
-    An order-2 table is read as C2 (the half turn), as in :func:`groupcore.grid.grid_action`.
+    C2 and D1 share one table: the group's name decides (``dihedral(1)`` is the flip), as in
+    :func:`groupcore.grid.grid_action`; an unnamed order-2 table is read as C2.
 
     Raises
     ------
@@ -59,6 +60,8 @@ def rotation_group_kind(G: Group) -> tuple[int, bool]:
     if not isinstance(G, Group):
         raise TypeError(f"G must be a groupcore.Group; got {type(G).__name__}")
     n = G.order
+    if n == 2 and G.name == "D1" and G == dihedral(1):
+        return 1, True
     if G == cyclic(n):
         return n, False
     if n % 2 == 0 and G == dihedral(n // 2):
@@ -611,7 +614,9 @@ def interpolated_rotations(G: Group, shape: Sequence[int], order: int = 1, mode:
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_rotations(G: Group, shape: tuple[int, int], options: tuple[tuple[str, Any], ...]) -> ApproximateAction:
+def _cached_rotations(G: Group, name: str, shape: tuple[int, int],
+                      options: tuple[tuple[str, Any], ...]) -> ApproximateAction:
+    """Cached rotations; the name is part of the key since C2 and D1 share one table."""
     return interpolated_rotations(G, shape, **dict(options))
 
 
@@ -644,7 +649,8 @@ def rotate_filters(action: Group | Action | ApproximateAction, filters: Any, **o
     if len(filters.shape) < 2:
         raise ValueError(f"filters must have shape (..., k, k); got {tuple(filters.shape)}")
     if isinstance(action, Group):
-        action = _cached_rotations(action, tuple(int(s) for s in filters.shape[-2:]), tuple(sorted(options.items())))
+        action = _cached_rotations(action, action.name, tuple(int(s) for s in filters.shape[-2:]),
+                                   tuple(sorted(options.items())))
     elif options:
         raise TypeError(f"options {sorted(options)} apply only when rotate_filters builds the rotations from a Group")
     outs = [action.apply(g, filters) for g in range(action.group.order)]

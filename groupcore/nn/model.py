@@ -122,10 +122,15 @@ class Sequential(Layer):
         return x
 
     def backward(self, gy: Any) -> Any:
-        if self.layers:
-            self.layers[0].needs_input_grad = self.needs_input_grad
-        for layer in reversed(self.layers):
-            gy = layer.backward(gy)
+        if not self.layers:
+            return gy
+        first = self.layers[0]
+        first.needs_input_grad = self.needs_input_grad
+        try:
+            for layer in reversed(self.layers):
+                gy = layer.backward(gy)
+        finally:
+            del first.needs_input_grad
         return gy
 
     # ----------------------------------------------------------------- training

@@ -101,6 +101,13 @@ class LiftLayer(Layer):
     def num_params(self) -> int:
         return sum(c.num_params for c in self.children())
 
+    def config(self) -> dict[str, Any]:
+        raise TypeError("a black-box lift wraps an arbitrary map and actions and has no saved form; save the "
+                        "lifted layer or the model it wraps instead")
+
+    def __repr__(self) -> str:
+        return f"LiftLayer({self.f_tilde!r}, group={self.group.name})"
+
 
 def lift_layer(f_tilde: Layer | Callable[[Any], Any], G: Group, action: Any,
                output_action: Any = None) -> LiftLayer:

@@ -2,7 +2,8 @@
 
 Both follow the MNIST-rot architecture of Cohen & Welling (2016): seven convolutions, 3x3 except
 the last, which is as large as its input (4x4 on 28x28 images), ReLU after each but the last, a
-2x2 max pooling after the second; the group version ends with a max over G.
+2x2 max pooling after the second (placed before its ReLU: max commutes with the monotone ReLU);
+the group version ends with a max over G.
 """
 
 from __future__ import annotations
@@ -36,8 +37,12 @@ def _sizes(input_size: int) -> int:
     return final
 
 
-def _block(layers: list[Layer], conv: Layer, channels: int, batch_norm: bool, dropout: float, seed: Any) -> None:
+def _block(layers: list[Layer], conv: Layer, channels: int, batch_norm: bool, dropout: float, seed: Any,
+           pool: Layer | None = None) -> None:
+    """conv [→ pool] [→ batch norm] → ReLU [→ dropout]; pooling before ReLU (they commute) touches 1/4 the data."""
     layers.append(conv)
+    if pool is not None:
+        layers.append(pool)
     if batch_norm:
         layers.append(GroupBatchNorm(channels))
     layers.append(ReLU())
@@ -79,9 +84,9 @@ def p4cnn(group: Group, *, frame: str = "diagonal", channels: int = 10, in_chann
     layers: list[Layer] = []
     _block(layers, LiftingConv2d(group, in_channels, channels, 3, seed=rng, **opts), channels, batch_norm,
            dropout, rng)
-    _block(layers, GroupConv2d(group, channels, channels, 3, seed=rng, **opts), channels, batch_norm, dropout, rng)
     s = int(input_size) - 4
-    layers.append(MaxPool2d(2, frame=frame, input_size=(s, s)))
+    _block(layers, GroupConv2d(group, channels, channels, 3, seed=rng, **opts), channels, batch_norm, dropout, rng,
+           pool=MaxPool2d(2, frame=frame, input_size=(s, s)))
     for _ in range(4):
         _block(layers, GroupConv2d(group, channels, channels, 3, seed=rng, **opts), channels, batch_norm,
                dropout, rng)
@@ -106,8 +111,8 @@ def plain_cnn(*, channels: int = 40, in_channels: int = 1, num_classes: int = 10
     rng = np.random.default_rng(seed)
     layers: list[Layer] = []
     _block(layers, Conv2d(in_channels, channels, 3, seed=rng), channels, batch_norm, dropout, rng)
-    _block(layers, Conv2d(channels, channels, 3, seed=rng), channels, batch_norm, dropout, rng)
-    layers.append(MaxPool2d(2, allow_approximate=True))
+    _block(layers, Conv2d(channels, channels, 3, seed=rng), channels, batch_norm, dropout, rng,
+           pool=MaxPool2d(2, allow_approximate=True))
     for _ in range(4):
         _block(layers, Conv2d(channels, channels, 3, seed=rng), channels, batch_norm, dropout, rng)
     layers += [Conv2d(channels, num_classes, final, seed=rng), Flatten()]

@@ -186,7 +186,7 @@ def test_law_dependent_operations_refuse(call: object) -> None:
 
 def test_lifting_a_table_refuses_for_interpolated_and_works_for_exact() -> None:
     F = np.arange(25) % 3
-    with pytest.raises((ValueError, gc.NotAnActionError), match="exact|not a group action"):
+    with pytest.raises(gc.NotAnActionError, match="not a group action"):
         gc.lift(F, gc.interpolated_rotations(gc.cyclic(8), (5, 5)))
     exact = gc.interpolated_rotations(gc.cyclic(4), (5, 5))
     assert np.array_equal(gc.lift(F, exact), gc.lift(F, gc.Action.on_grid(gc.cyclic(4), (5, 5))))
@@ -301,3 +301,12 @@ def test_bad_calls() -> None:
         gc.rotate_filters(gc.cyclic(8), np.zeros(5))
     with pytest.raises(ValueError, match="needs a square grid"):
         gc.rotate_filters(gc.cyclic(8), np.zeros((3, 5)))
+
+
+def test_dihedral_1_is_the_flip_and_c2_the_half_turn() -> None:
+    img = np.random.default_rng(0).random((5, 5))
+    assert np.array_equal(gc.interpolated_rotations(gc.dihedral(1), (5, 5)).apply(1, img), np.fliplr(img))
+    assert np.array_equal(gc.interpolated_rotations(gc.cyclic(2), (5, 5)).apply(1, img), np.rot90(img, 2))
+    flips = gc.rotate_filters(gc.dihedral(1), img)
+    turns = gc.rotate_filters(gc.cyclic(2), img)
+    assert np.array_equal(flips[1], np.fliplr(img)) and np.array_equal(turns[1], np.rot90(img, 2))

@@ -25,10 +25,14 @@ def test_p4cnn_matches_the_published_parameter_count():
     assert nn.p4cnn(gc.cyclic(4)).num_params == 24_560      # Cohen & Welling's P4CNN (GrouPy)
 
 
-def test_plain_cnn_has_the_same_shape_of_computation():
-    net = nn.plain_cnn(channels=40)
-    assert net(np.zeros((2, 1, 28, 28), np.float32)).shape == (2, 10)
-    assert [type(layer).__name__ for layer in net][:3] == ["Conv2d", "ReLU", "Conv2d"]
+def test_plain_cnn_with_40_channels_does_the_p4cnn_convolutions():
+    """Its first six convolutions have the shapes of the C4 P4CNN's expanded weights."""
+    plain, p4 = nn.plain_cnn(channels=40), nn.p4cnn(gc.cyclic(4))
+    assert plain(np.zeros((2, 1, 28, 28), np.float32)).shape == (2, 10)
+    plain_w = [layer.params["weight"].shape for layer in plain if isinstance(layer, nn.Conv2d)]
+    p4_w = [layer.expanded_weight().reshape(layer.out_channels * 4, -1, layer.kernel_size, layer.kernel_size).shape
+            for layer in p4 if hasattr(layer, "expanded_weight")]
+    assert plain_w[:6] == p4_w[:6] and len(plain_w) == len(p4_w) == 7
 
 
 def patterns() -> np.ndarray:
