@@ -1,0 +1,1 @@
+"""Backend-swappable benchmarks: workloads, rooflines, peers, reports (``groupcore bench``)."""
