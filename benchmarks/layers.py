@@ -61,7 +61,7 @@ def machine() -> dict[str, Any]:
     except ImportError:
         blas = "threadpoolctl not installed"
     env = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
-                                          "OMP_NUM_THREADS", "MALLOC_MMAP_THRESHOLD_",
+                                          "OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MALLOC_MMAP_THRESHOLD_",
                                           "MALLOC_TRIM_THRESHOLD_")}
     return {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
             "cores": os.cpu_count(), "numpy": np.__version__, "blas": blas, "env": env,
@@ -69,7 +69,12 @@ def machine() -> dict[str, Any]:
 
 
 def load_torch() -> tuple[Any, str | None]:
-    """``(torch, None)`` when importable, else ``(None, reason)``."""
+    """``(torch, None)`` when importable, else ``(None, reason)``.
+
+    Torch's OpenMP workers would otherwise spin after each call and steal the cores from the
+    BLAS threads of the next (interleaved) candidate: they are made to sleep instead.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import torch
     except ImportError as err:
