@@ -34,17 +34,19 @@ ANGLES = tuple(range(0, 360, 15))
 
 
 def demo_models(group: Group, seed: int = 0) -> dict[str, Any]:
-    """The plain CNN and its equivarification through ``group`` (regular frame, joint read-out).
+    """The plain CNN and its two equivarifications through ``group`` (joint read-out).
 
-    Both read 28×28 digits: conv 5×5 (8) → max-pool 2 → conv 5×5 (16) → max-pool 2 → conv 4×4
-    (10 classes). In the lifted network each conv is the lift of a conv reading all ``|G|`` copies.
+    All read 28×28 digits: conv 5×5 (8) → max-pool 2 → conv 5×5 (16) → max-pool 2 → conv 4×4
+    (10 classes). ``"global"`` is the lift of the whole plain network, ``F̂(x)(g) = F(g⁻¹·x)``,
+    with exactly its parameters; ``"equivarified"`` lifts layer by layer (the paper's regular
+    frame), each later conv reading all ``|G|`` copies of the previous layer.
 
     Examples
     --------
     >>> from groupcore import cyclic
     >>> models = demo_models(cyclic(4))
-    >>> sorted(models), models["plain"].num_params
-    (['equivarified', 'plain'], 5994)
+    >>> sorted(models), models["plain"].num_params, models["global"].num_params
+    (['equivarified', 'global', 'plain'], 5994, 5994)
     """
     from . import nn
     rng = np.random.default_rng(seed)
@@ -59,7 +61,9 @@ def demo_models(group: Group, seed: int = 0) -> dict[str, Any]:
         nn.MaxPool2d(2, frame="regular", input_size=(8, 8)),
         nn.GroupConv2d(group, 16, 10, 4, frame="regular", seed=rng),
         nn.Flatten(keep_group=True), nn.JointReadout())
-    return {"plain": plain, "equivarified": lifted}
+    plain_copy = nn.Sequential(*[layer.to() for layer in plain])
+    global_lift = nn.Sequential(nn.equivarify(plain_copy, nn.ImageAction(group)), nn.JointReadout())
+    return {"plain": plain, "global": global_lift, "equivarified": lifted}
 
 
 def _train(model: Any, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int, lr: float, seed: int,
@@ -117,7 +121,8 @@ def run_demo(out: Path, data: str | None = None, epochs: int = 4, batch_size: in
     models = demo_models(C4, seed)
     specs = {"plain CNN": (models["plain"], None, False),
              "plain CNN + C4 augmentation": (demo_models(C4, seed)["plain"], C4, False),
-             "C4 equivarified (paper)": (models["equivarified"], None, True)}
+             "C4 lift of the whole CNN": (models["global"], None, True),
+             "C4 equivarified layer-wise": (models["equivarified"], None, True)}
     grid = Action.on_grid(C4, xt.shape[-2:])
     results: dict[str, Any] = {"data": train.name, "n_train": len(train), "n_test": len(test), "epochs": epochs,
                                "lemma": {"equations": cert.equations, "unknowns": cert.unknowns,
