@@ -1,4 +1,8 @@
-"""Shared fixtures: groups over C1, C4, D4, S3, Q8, and the Hypothesis "ci" profile."""
+"""Shared fixtures: groups over C1, C4, D4, S3, Q8, and the Hypothesis "ci" profile.
+
+Tests check results, not speed: BLAS runs single-threaded here, which keeps small GEMMs from
+stalling on busy machines and makes floating-point reductions reproducible.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,13 @@ import os
 
 import pytest
 from hypothesis import settings
+from threadpoolctl import threadpool_limits
 
 import groupcore as gc
 import groupcore.proofs.strategies  # noqa: F401  (registers the Hypothesis profile "ci")
 
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+threadpool_limits(limits=1, user_api="blas")
 
 GROUPS = {
     "C1": lambda: gc.cyclic(1),

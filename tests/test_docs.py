@@ -58,7 +58,7 @@ def test_figures_script_writes_every_figure(tmp_path: Path, capsys: pytest.Captu
     spec = importlib.util.spec_from_file_location("docs_figures", DOCS / "figures.py")
     figures = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(figures)
-    assert figures.main(["--out", str(tmp_path)]) == 0
+    assert figures.main(["--quick", "--out", str(tmp_path)]) == 0
     for name in figures.FIGURES:
         png = tmp_path / f"{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{png} is not a PNG"
