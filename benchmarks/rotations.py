@@ -21,7 +21,8 @@ import numpy as np
 from scipy import ndimage
 
 import groupcore as gc
-from common import RESULTS, machine, timeit, write_json
+from common import RESULTS, machine, timeit, write_json, write_text
+from groupcore.bench.equivariance import tapered_images
 from groupcore.interpolation import disk_mask
 from groupcore.rotations import smooth_images
 
@@ -60,18 +61,10 @@ def throughput(rounds: int) -> list[dict[str, Any]]:
     return rows
 
 
-def interior_images(size: int, radius: float) -> np.ndarray:
-    """The default smooth images times a cos² window vanishing 2 px inside the disk."""
-    r, c = np.indices((size, size)) - (size - 1) / 2
-    rho = np.hypot(r, c) / max(radius - 2.0, 1.0)
-    window = np.where(rho < 1, np.cos(np.pi / 2 * np.minimum(rho, 1)) ** 2, 0.0)
-    return smooth_images((size, size)) * window
-
-
 def measure(n: int, size: int, order: int, mask: str | None, operator_norm: bool) -> dict[str, Any]:
     act = gc.interpolated_rotations(gc.cyclic(n), (size, size), order=order, mask=mask)
     full = act.defect(power_iterations=20 if operator_norm else 1)
-    inner = act.defect(interior_images(size, act.radius), power_iterations=1)
+    inner = act.defect(tapered_images(size, radius=act.radius), power_iterations=1)
     return {"N": n, "size": size, "order": order, "mask": mask, "exact": act.is_exact,
             "defect_max": full["max"], "defect_mean": full["mean"], "worst_pair": full["argmax"],
             "interior_max": inner["max"], "interior_mean": inner["mean"],
@@ -229,13 +222,6 @@ def markdown(data: dict[str, Any], command: str) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def write_text(path: str, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def main() -> None:

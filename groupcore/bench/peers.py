@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import os
 import time
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -125,11 +126,13 @@ def e2cnn_p4cnn(e2cnn: Any, group: str, channels: int = 10, input_size: int = 28
     fin = enn.FieldType(gs, [gs.trivial_repr])
     hid = enn.FieldType(gs, channels * [gs.regular_repr])
     out = enn.FieldType(gs, num_classes * [gs.regular_repr])
-    layers = [enn.R2Conv(fin, hid, 3), enn.ReLU(hid), enn.R2Conv(hid, hid, 3), enn.PointwiseMaxPool(hid, 2),
-              enn.ReLU(hid)]
-    for _ in range(4):
-        layers += [enn.R2Conv(hid, hid, 3), enn.ReLU(hid)]
-    layers += [enn.R2Conv(hid, out, _final_size(input_size)), enn.GroupPooling(out)]
+    with warnings.catch_warnings():      # e2cnn 0.2.3 indexes with uint8 masks, deprecated in torch
+        warnings.filterwarnings("ignore", message="indexing with dtype torch.uint8", category=UserWarning)
+        layers = [enn.R2Conv(fin, hid, 3), enn.ReLU(hid), enn.R2Conv(hid, hid, 3), enn.PointwiseMaxPool(hid, 2),
+                  enn.ReLU(hid)]
+        for _ in range(4):
+            layers += [enn.R2Conv(hid, hid, 3), enn.ReLU(hid)]
+        layers += [enn.R2Conv(hid, out, _final_size(input_size)), enn.GroupPooling(out)]
     return enn.SequentialModule(*layers), fin
 
 

@@ -120,3 +120,21 @@ def test_no_plots_and_backend_errors(tmp_path, capsys):
     assert "unknown backend 'tpu'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["bench", "--suite", "nonsense"])
+
+
+def test_installed_peers_run_beside_the_p4cnn():
+    pytest.importorskip("torch", reason="the optional torch peer is not installed")
+    from groupcore import backends
+    from groupcore.bench.peers import PeerSet
+    from groupcore.bench.suites import get_suite
+    from groupcore.bench.workloads import model_case
+
+    peers = PeerSet.load(enabled=True)
+    case = model_case(get_suite("smoke"), backends.get("numpy"), "C4", "float32", 2, peers)
+    assert "torch plain CNN (equal FLOPs, 8 ch) train step" in case["timings"]
+    assert case["params"]["peer_params"]["torch plain CNN (equal params, 4 ch)"] > 0
+    if peers.e2cnn is not None:
+        assert "e2cnn P4CNN C4 train step" in case["timings"]
+        assert case["ratios"]["train step: e2cnn P4CNN C4 / groupcore"] > 0
+    else:
+        assert case["skipped"]["e2cnn"] == peers.skipped["e2cnn"]
