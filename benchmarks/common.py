@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from groupcore.bench.report import machine, write_json, write_text
+from groupcore.bench.report import machine
+from groupcore.fileio import write_json, write_text
 from groupcore.bench.timing import timeit
 
 __all__ = ["machine", "timeit", "write_json", "write_text", "RESULTS"]

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -24,7 +23,7 @@ import numpy as np
 
 from . import cyclic
 from .action import Action
-from .datasets import atomic_open
+from .fileio import save_figure, write_json
 from .group import Group
 from .lift import regular_act
 
@@ -103,7 +102,7 @@ def _equivariance_error(model: Any, act: Action, x: np.ndarray) -> dict[int, flo
 def run_demo(out: Path, data: str | None = None, epochs: int = 4, batch_size: int = 32, lr: float = 2e-3,
              seed: int = 0, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the whole demo; returns the results written to ``out/results.json``."""
-    from . import nn, proofs
+    from . import proofs
     from .datasets import apply_elements, load_train_test, rotate_angles
     C4 = cyclic(4)
     out.mkdir(parents=True, exist_ok=True)
@@ -149,8 +148,7 @@ def run_demo(out: Path, data: str | None = None, epochs: int = 4, batch_size: in
     _table(results, log)
     _plot_angles(results, out / "accuracy_per_angle.png")
     _plot_digit(models["equivarified"], xt, yt, C4, out / "digit_under_rotations.png", log)
-    with atomic_open(out / "results.json") as fh:
-        fh.write(json.dumps(results, indent=2).encode())
+    write_json(out / "results.json", results)
     log(f"wrote {out / 'results.json'}, {out / 'accuracy_per_angle.png'}, {out / 'digit_under_rotations.png'} "
         f"({results['seconds']:.0f} s in all)")
     return results
@@ -170,11 +168,6 @@ def _table(results: dict[str, Any], log: Callable[[str], None]) -> None:
                 f"over all 4 elements {worst:.1e} (float32 rounding)")
 
 
-def _save_figure(fig: Any, path: Path) -> None:
-    with atomic_open(path) as fh:
-        fig.savefig(fh, format="png", dpi=110, bbox_inches="tight")
-
-
 def _plot_angles(results: dict[str, Any], path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -186,7 +179,7 @@ def _plot_angles(results: dict[str, Any], path: Path) -> None:
            xticks=range(0, 360, 45), ylim=(0, 1), title="Trained on upright digits, tested rotated")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower center")
-    _save_figure(fig, path)
+    save_figure(fig, path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -204,7 +197,7 @@ def _plot_digit(model: Any, xt: np.ndarray, yt: np.ndarray, G: Group, path: Path
         ax.imshow(views[k, 0], cmap="gray")
         ax.set_title(f"rotated {90 * k}°\nclass {classes[k]}, pose {poses[k]}", fontsize=9)
         ax.axis("off")
-    _save_figure(fig, path)
+    save_figure(fig, path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     log("digit " + str(int(yt[idx])) + " under the four rotations -> predicted (class, pose): "
         + ", ".join(f"({int(c)}, {int(p)})" for c, p in zip(classes, poses)))

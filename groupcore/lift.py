@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from .action import Action, _namespace, permute_axes
+from .action import _namespace, permute_axes
 from .errors import NotAnActionError
 from .group import Group
 

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from .peers import PeerSet
-from .report import machine, write_json
+from ..fileio import write_json
+from .report import machine
 from .runner import run_suite
 from .suites import SUITES, Suite, get_suite
 from .timing import interleaved, timeit

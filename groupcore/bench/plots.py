@@ -10,10 +10,10 @@ A plot without data is not written; :func:`write_plots` says why instead.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from ..fileio import save_figure
 
 __all__ = ["write_plots", "ZERO_FLOOR"]
 
@@ -29,16 +29,7 @@ def _pyplot() -> Any:
 
 
 def _save(fig: Any, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".png")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def _layers(plt: Any, cases: list[dict[str, Any]], path: Path) -> Path | str:

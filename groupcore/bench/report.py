@@ -7,17 +7,14 @@ versions, the environment variables that change BLAS or allocator speed, the loa
 
 from __future__ import annotations
 
-import json
 import os
 import resource
-import tempfile
 import time
-from pathlib import Path
 from typing import Any, Iterable
 
 from ..info import collect
 
-__all__ = ["ENV_KEYS", "machine", "load_average", "page_faults", "write_json", "write_text", "table",
+__all__ = ["ENV_KEYS", "machine", "load_average", "page_faults", "table",
            "format_seconds"]
 
 #: environment variables that change BLAS kernels/threads or the allocator, recorded with every result
@@ -66,42 +63,6 @@ def machine() -> dict[str, Any]:
     info["date"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     info["load_average"] = load_average()
     return info
-
-
-def write_text(path: Path | str, text: str) -> Path:
-    """Write ``text`` atomically (temporary file in the same folder, then rename).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = write_text(pathlib.Path(tempfile.mkdtemp()) / "a.txt", "hi")
-    >>> p.read_text()
-    'hi'
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
-
-
-def write_json(path: Path | str, data: Any) -> Path:
-    """Write ``data`` as indented JSON atomically; non-JSON values are written with ``str``.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, json
-    >>> p = write_json(pathlib.Path(tempfile.mkdtemp()) / "r.json", {"a": 1})
-    >>> json.loads(p.read_text())
-    {'a': 1}
-    """
-    return write_text(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 def format_seconds(s: float) -> str:

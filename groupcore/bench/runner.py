@@ -15,7 +15,8 @@ from typing import Any, Callable
 from .equivariance import equivariance_cases
 from .peers import PeerSet
 from .plots import write_plots
-from .report import load_average, machine, page_faults, table, write_json
+from ..fileio import write_json
+from .report import load_average, machine, page_faults, table
 from .suites import Suite
 from .timing import NOISY
 from .workloads import algebra_case, build_case, grid_case, layer_case, model_case, rotation_case

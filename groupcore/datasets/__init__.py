@@ -17,7 +17,6 @@ True
 
 from __future__ import annotations
 
-from .atomic import atomic_open
 from .cifar import CIFAR10_CLASSES, load_cifar10_bin
 from .csvfile import load_csv
 from .dataset import DIGITS, Dataset
@@ -38,5 +37,4 @@ __all__ = [
     "load_embedded", "embedded_path", "INSTALL_HINT",
     "load_mnist", "load_mnist_rot_like", "mnist_data_dir", "MnistSplits", "MNIST_ENV_VAR",
     "apply_elements", "rotate_exact", "rotate_angles", "random_rotations", "augment",
-    "atomic_open",
 ]

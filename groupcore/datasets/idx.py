@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from .atomic import atomic_open
+from ..fileio import atomic_open
 from .dataset import Dataset, make_dataset
 from .errors import DatasetFormatError
 

