@@ -22,13 +22,9 @@ Writes ``benchmarks/results/layers.json`` (atomically) and prints a table.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -38,36 +34,14 @@ import numpy as np
 
 import groupcore as gc
 from groupcore import backends, nn
-from groupcore.backends import kernels
+from groupcore.bench.report import machine
+from groupcore.fileio import write_json
 
 BATCH, SIZE = 64, 28
 RESULTS = Path(__file__).resolve().parent / "results" / "layers.json"
 
 
 # ----------------------------------------------------------------------------- machine
-def machine() -> dict[str, Any]:
-    """Platform, CPU, BLAS and its kernel, and the environment knobs that change BLAS speed."""
-    cpu = platform.processor()
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines():
-            if line.startswith("Model name:"):
-                cpu = line.split(":", 1)[1].strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    try:
-        from threadpoolctl import threadpool_info
-        blas: Any = [{k: d.get(k) for k in ("internal_api", "version", "architecture", "num_threads",
-                                            "threading_layer", "filepath")} for d in threadpool_info()]
-    except ImportError:
-        blas = "threadpoolctl not installed"
-    env = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
-                                          "OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MALLOC_MMAP_THRESHOLD_",
-                                          "MALLOC_TRIM_THRESHOLD_")}
-    return {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
-            "cores": os.cpu_count(), "numpy": np.__version__, "blas": blas, "env": env,
-            "load_average_at_start": os.getloadavg()}
-
-
 def load_torch() -> tuple[Any, str | None]:
     """``(torch, None)`` when importable, else ``(None, reason)``.
 
@@ -307,14 +281,6 @@ def table(result: dict[str, Any]) -> str:
     if result["torch"] != "ok":
         rows.append(f"torch peer skipped: {result['torch']}")
     return "\n".join(rows)
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,8 +12,6 @@ disk (the interior error alone). Writes rotations.json, rotation_defect.png and 
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
 from typing import Any
 
@@ -23,6 +21,7 @@ from scipy import ndimage
 import groupcore as gc
 from common import RESULTS, machine, timeit, write_json, write_text
 from groupcore.bench.equivariance import tapered_images
+from groupcore.fileio import save_figure
 from groupcore.interpolation import disk_mask
 from groupcore.rotations import smooth_images
 
@@ -122,11 +121,8 @@ def plot(rows: list[dict[str, Any]], path: str) -> None:
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=7, ncol=3, loc="lower center")
     fig.tight_layout(rect=(0, 0.16, 1, 1))
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=120)
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def _fmt(x: float | None) -> str:

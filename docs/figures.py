@@ -16,8 +16,6 @@ behaviour changed. Files are written atomically (temporary file, then ``os.repla
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -30,6 +28,7 @@ import numpy as np  # noqa: E402
 import groupcore as gc  # noqa: E402
 from groupcore import nn, proofs  # noqa: E402
 from groupcore.datasets import apply_elements, load_train_test  # noqa: E402
+from groupcore.fileio import save_figure  # noqa: E402
 
 __all__ = ["FIGURES", "LETTER_F", "OUT_DIR", "TRAINED", "TRAINING", "d4_letter_f", "digit_7_rotations",
            "lift_letter_f", "main", "rotation_defect"]
@@ -50,19 +49,10 @@ D4_NAMES = ("e", "r", "r²", "r³", "f", "r f", "r² f", "r³ f")
 
 
 def _save(fig: plt.Figure, name: str, out_dir: Path) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{name}.png"
-    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".png.tmp")
-    os.close(fd)
     try:
-        fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+        return save_figure(fig, out_dir / f"{name}.png", dpi=100, metadata={"Software": None})
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
         plt.close(fig)
-    return target
 
 
 def _show(ax: plt.Axes, image: np.ndarray, title: str) -> None:
