@@ -24,8 +24,13 @@ def _load(name: str):
 
 @pytest.fixture(scope="module")
 def runner():
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
     _load("models")
-    return _load("runner")
+    yield _load("runner")
+    sys.path[:] = saved_path                     # the runner puts benchmarks/ and benchmarks/paper/ on the path
+    for name in set(sys.modules) - saved_modules:
+        if name in ("models", "runner", "common"):
+            del sys.modules[name]
 
 
 def test_config_key_ignores_order_and_sees_every_value(runner):
@@ -94,3 +99,10 @@ def test_augmentation_name_is_checked(runner):
 def test_common_arguments_defaults(runner):
     args = runner.common_arguments(argparse.ArgumentParser()).parse_args([])
     assert args.seeds == [0, 1, 2] and args.backend == "numpy" and not args.quick and args.progress
+
+
+def test_docstring_examples_of_the_runner_and_models(runner):
+    import doctest
+    for name in ("models", "runner"):
+        result = doctest.testmod(sys.modules[name], optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0 and result.attempted > 0, name

@@ -109,8 +109,8 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
                            records, quick)
     cfg = records[0]["config"]
     lines += [f"Test: {cfg['n_test']} MNIST test digits, upright and in the authors' C4-rotated set (`rot_k`). "
-              f"Test error in %, mean ± std (ddof=1) over the seeds listed in the JSON. Training: Adam (lr drop after 2/3), "
-              f"epochs per size {dict((r['config']['n_train'], r['config']['epochs']) for r in records)}.", "",
+              "Test error in %, mean ± std (ddof=1) over the seeds listed in the JSON. Training: Adam (lr drop after "
+              f"2/3), epochs per size {dict((r['config']['n_train'], r['config']['epochs']) for r in records)}.", "",
               "Cost of each model (free parameters; forward FLOPs per 28×28 image):", ""]
     lines.append(R.markdown_table(["model", "params", "MFLOP/img"],
                                   [[m, c["params"], c["forward_mflops"]] for m, c in summary["cost"].items()]))
@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.sizes is None:
         args.sizes = grid
     R.run_grid(configs(args), run_one, args)
-    everything = argparse.Namespace(**{**vars(args), "models": list(MODELS), "sizes": sorted(set(grid) | set(args.sizes))})
+    sizes = sorted(set(grid) | set(args.sizes))
+    everything = argparse.Namespace(**{**vars(args), "models": list(MODELS), "sizes": sizes})
     records = R.stored(configs(everything))
     summary = summarise(records)
     suffix = R.mode_suffix(args.quick)

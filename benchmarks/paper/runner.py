@@ -97,12 +97,14 @@ def describe_config(config: Mapping[str, Any]) -> str:
 
 # ---------------------------------------------------------------------------- command line
 def common_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """``--quick``, ``--seeds``, ``--backend``, ``--force``, ``--no-progress``."""
+    """``--quick``, ``--seeds``, ``--backend``, ``--force``, ``--no-progress``, ``--report-only``."""
     parser.add_argument("--quick", action="store_true", help="small subsets and 1 epoch, for checking (minutes)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds (default 0 1 2)")
     parser.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
     parser.add_argument("--force", action="store_true", help="rerun runs that are already stored")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing; rewrite the tables and plots from the stored runs")
     return parser
 
 
@@ -206,7 +208,7 @@ def train(model: nn.Sequential, x: np.ndarray, y: np.ndarray, *, epochs: int, ba
     return history
 
 
-def predict(model: nn.Sequential, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
+def predict(model: nn.Sequential, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
     """Host logits of ``model`` on ``x`` in inference mode."""
     return model.predict(x, batch_size=batch_size)
 
@@ -242,15 +244,19 @@ def mean_std(values: Iterable[float | None]) -> dict[str, Any]:
 
 
 def fmt(stat: Mapping[str, Any], scale: float = 100.0, digits: int = 2) -> str:
-    """``"mean ± std"`` of a :func:`mean_std` result (×``scale``), or ``"—"``.
+    """``"mean ± std"`` of a :func:`mean_std` result (×``scale``), ``"mean (1 run)"``, or ``"—"``.
 
     Examples
     --------
     >>> fmt({"mean": 0.5, "std": 0.01, "n": 3})
     '50.00 ± 1.00'
+    >>> fmt({"mean": 0.5, "std": 0.0, "n": 1})
+    '50.00 (1 run)'
     """
     if stat.get("mean") is None:
         return "—"
+    if stat.get("n") == 1:
+        return f"{stat['mean'] * scale:.{digits}f} (1 run)"
     return f"{stat['mean'] * scale:.{digits}f} ± {stat['std'] * scale:.{digits}f}"
 
 
@@ -302,7 +308,8 @@ def header_lines(title: str, records: Sequence[Mapping[str, Any]], quick: bool) 
     commands = sorted({r["command"] for r in records})
     backends_used = sorted({str(r.get("backend")) for r in records})
     wall = sum(float(r["wall_s"]) for r in records)
-    cpu = f"{records[0]['machine'].get('cpu', '?')}, {records[0]['machine'].get('cores', '?')} cores" if records else "?"
+    info = records[0]["machine"] if records else {}
+    cpu = f"{info.get('cpu', '?')}, {info.get('cores', '?')} cores"
     lines = [f"# {title}", ""]
     if quick:
         lines += ["**Quick mode** (`--quick`): small subsets and 1 epoch, for checking the pipeline only; these "
@@ -342,7 +349,9 @@ def make_model(config: Mapping[str, Any]) -> nn.Sequential:
 # ---------------------------------------------------------------------------- grids
 def run_grid(configs: Sequence[Mapping[str, Any]], run_one: Callable[[Mapping[str, Any]], dict[str, Any]],
              args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Run (or load) every configuration in order, numbering them ``[i/n]``."""
+    """Run (or load) every configuration in order, numbering them ``[i/n]`` (nothing with ``--report-only``)."""
+    if getattr(args, "report_only", False):
+        return []
     records = []
     for i, cfg in enumerate(configs, 1):
         print(f"[{i}/{len(configs)}]", end=" ", flush=True)
