@@ -18,15 +18,8 @@ def _version(module: str) -> str:
 
 
 def _blas() -> list[dict[str, Any]]:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        import numpy as np
-        cfg = np.show_config(mode="dicts")
-        blas = cfg.get("Build Dependencies", {}).get("blas", {})
-        return [{"internal_api": blas.get("name", "unknown"), "version": blas.get("version", "?"),
-                 "architecture": "install threadpoolctl to see the kernel"}]
     import numpy  # noqa: F401  (loads the BLAS so threadpoolctl can see it)
+    from threadpoolctl import threadpool_info
     return [{k: d.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
             for d in threadpool_info() if d.get("user_api") == "blas"]
 

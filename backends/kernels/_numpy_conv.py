@@ -4,7 +4,9 @@
   ``(n·Ho·Wo, kh·kw·C)`` is one copy from an ``as_strided`` view whose inner runs are ``kw·C``
   contiguous values. Inputs with few channels use ``kh·kw·C`` slab copies of ``n·Ho·Wo`` values
   from an NCHW buffer instead (the matrix transposed; BLAS reads it either way).
-- Micro-batches keep the im2col matrix near ``_CHUNK_BYTES`` so copy and GEMM stay in cache.
+- Micro-batches keep the im2col matrix near ``_CHUNK_BYTES`` so copy and GEMM stay in cache;
+  when BLAS would run several threads, two worker threads with single-threaded BLAS take
+  alternate micro-batches instead (:mod:`._threads`).
 - Each image's output ``(O, Ho·Wo)`` is one GEMM of the filter bank with its patches, written by
   ``matmul(..., out=)`` straight into a contiguous NCHW result (no transposing copy).
 - The input gradient is the correlation of the zero-bordered output gradient with the flipped,
@@ -19,6 +21,8 @@ import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from . import _threads
 
 __all__ = ["correlate", "correlate_backward"]
 
@@ -69,8 +73,9 @@ def _padded(x: np.ndarray, ph: int, pw: int, nhwc: bool, tag: str) -> np.ndarray
 class _Im2col:
     """im2col of a padded batch, one micro-batch at a time, into a reused buffer.
 
-    ``matrix(b0, n)`` is ``(n·Ho·Wo, kh·kw·C)`` with columns ordered ``(i, j, c)``, matching the
-    filter bank ``w.transpose(0, 2, 3, 1)``.
+    ``matrix(b0)`` is ``(n·Ho·Wo, kh·kw·C)`` for the ``n <= batch`` images from ``b0``, columns
+    ordered ``(i, j, c)``, matching the filter bank ``w.transpose(0, 2, 3, 1)``; ``starts`` lists
+    the micro-batches.
     """
 
     def __init__(self, x: np.ndarray, kh: int, kw: int, ph: int, pw: int, tag: str) -> None:
@@ -82,21 +87,26 @@ class _Im2col:
         self.ho, self.wo = hp - kh + 1, wp - kw + 1
         k = kh * kw * c
         per_image = self.ho * self.wo * k * x.dtype.itemsize
-        self.batch = int(min(b, max(1, _CHUNK_BYTES // per_image)))
+        chunks = max(-(-b * per_image // _CHUNK_BYTES), min(b, 2))     # two at least, for two threads
+        self.batch = -(-b // chunks)          # equal chunks: 8 + 8 rather than 10 + 6
         rows = self.batch * self.ho * self.wo
-        self.buf = _buffer(tag + "/cols", (k, rows) if self.slabs else (rows, k), x.dtype)
+        self.starts = list(range(0, b, self.batch))
+        self.buf_key = (tag + "/cols", (k, rows) if self.slabs else (rows, k), x.dtype)
 
-    def matrix(self, b0: int, n: int) -> np.ndarray:
+    def matrix(self, b0: int) -> np.ndarray:
+        """The im2col matrix of images ``b0 .. b0 + batch`` in the calling thread's buffer."""
         kh, kw, c, ho, wo = self.kh, self.kw, self.c, self.ho, self.wo
+        n = min(self.batch, self.xpad.shape[0] - b0)
         m = n * ho * wo
         src = self.xpad[b0:b0 + n]
         s = src.strides
+        buf = _buffer(*self.buf_key)
         if self.slabs:      # src (n, C, Hp, Wp) -> buf (kh, kw, C | n, Ho, Wo)
-            out = self.buf[:, :m]
+            out = buf[:, :m]
             view = as_strided(src, (kh, kw, c, n, ho, wo), (s[2], s[3], s[1], s[0], s[2], s[3]))
             np.copyto(out.reshape(kh, kw, c, n, ho, wo), view)
             return out.T
-        out = self.buf[:m]  # src (n, Hp, Wp, C) -> buf (n, Ho, Wo | kh, kw·C)
+        out = buf[:m]       # src (n, Hp, Wp, C) -> buf (n, Ho, Wo | kh, kw·C)
         view = as_strided(src, (n, ho, wo, kh, kw * c), (s[0], s[1], s[2], s[1], s[3]))
         np.copyto(out.reshape(n, ho, wo, kh, kw * c), view)
         return out
@@ -109,10 +119,13 @@ def correlate(x: np.ndarray, w: np.ndarray, ph: int, pw: int, tag: str = "fwd") 
     rows, k = cols.ho * cols.wo, kh * kw * c
     w_rows = w.transpose(0, 2, 3, 1).reshape(o, k)
     y = np.empty((b, o, rows), x.dtype)
-    for b0 in range(0, b, cols.batch):
-        n = min(cols.batch, b - b0)
-        patches = cols.matrix(b0, n).reshape(n, rows, k).transpose(0, 2, 1)
-        np.matmul(w_rows, patches, out=y[b0:b0 + n])
+
+    def chunk(b0: int) -> None:
+        patches = cols.matrix(b0)
+        n = patches.shape[0] // rows
+        np.matmul(w_rows, patches.reshape(n, rows, k).transpose(0, 2, 1), out=y[b0:b0 + n])
+
+    _threads.split(cols.starts, chunk)
     return y.reshape(b, o, cols.ho, cols.wo)
 
 
@@ -128,12 +141,12 @@ def correlate_backward(x: np.ndarray, w: np.ndarray, gy: np.ndarray, padding: in
         gy_rows = _buffer("bwd/gy", gy_rows.shape, gy.dtype)
         np.copyto(gy_rows, gy.transpose(0, 2, 3, 1))
     gy_rows = gy_rows.reshape(b * rows, o)
-    gwm = np.zeros((kh * kw * x.shape[1], o), x.dtype)         # gw as (i, j, c | o)
-    part = _buffer("bwd/gw", gwm.shape, x.dtype)
-    for b0 in range(0, b, cols.batch):
-        n = min(cols.batch, b - b0)
-        np.matmul(cols.matrix(b0, n).T, gy_rows[b0 * rows:(b0 + n) * rows], out=part)
-        gwm += part
+
+    def chunk(b0: int) -> np.ndarray:                          # this chunk's gw as (i, j, c | o)
+        patches = cols.matrix(b0)
+        return patches.T @ gy_rows[b0 * rows:b0 * rows + patches.shape[0]]
+
+    gwm = sum(_threads.split(cols.starts, chunk))
     gw = np.ascontiguousarray(gwm.reshape(kh, kw, x.shape[1], o).transpose(3, 2, 0, 1))
     if not need_gx:
         return None, gw

@@ -2,13 +2,15 @@
 
 Windows of ``size × size`` every ``stride`` pixels, no padding; the output has
 ``(H - size) // stride + 1`` rows (likewise columns). Written with strided slices only, so every
-array-API backend runs the same code.
+array-API backend runs the same code. Max pooling is a running ``maximum`` over the ``size²``
+window offsets, and its gradient goes to the first offset (row-major) that holds the maximum:
+elementwise passes only, no ``where`` (whose data-dependent branches make NumPy's loop many times
+slower than a multiplication by a mask).
 """
 
 from __future__ import annotations
 
-from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
 from array_api_compat import array_namespace, device
 
@@ -18,7 +20,10 @@ __all__ = ["PoolState", "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_
 
 
 class PoolState(NamedTuple):
-    """What :func:`max_pool2d_backward` needs: the winning window offset per output and the geometry.
+    """What :func:`max_pool2d_backward` needs: the input, the pooled maxima and the geometry.
+
+    ``argmax`` (computed on request) is the winning window offset of every output, row-major,
+    ties to the first.
 
     Examples
     --------
@@ -28,10 +33,24 @@ class PoolState(NamedTuple):
     ([[[[3, 3], [3, 3]]]], (1, 1, 4, 4))
     """
 
-    argmax: Any
-    x_shape: tuple[int, ...]
+    x: Any
+    y: Any
     size: int
     stride: int
+
+    @property
+    def x_shape(self) -> tuple[int, ...]:
+        """The pooled input's shape."""
+        return tuple(self.x.shape)
+
+    @property
+    def argmax(self) -> Any:
+        """The winning offset ``i·size + j`` of every window (integer array of the output's shape)."""
+        xp = array_namespace(self.x)
+        am = xp.zeros(self.y.shape, dtype=xp.int64, device=device(self.x))
+        for k, hit in enumerate(_first_hits(self)):
+            am = am + k * xp.astype(hit, xp.int64)
+        return am
 
 
 def _out_size(x_shape: tuple[int, ...], size: int, stride: int) -> tuple[int, int]:
@@ -48,11 +67,21 @@ def _window(i: int, j: int, ho: int, wo: int, stride: int) -> tuple[Any, ...]:
             slice(j, j + stride * (wo - 1) + 1, stride))
 
 
-def _windows(x: Any, size: int, stride: int, *, xp: ModuleType) -> Any:
-    """``(B, C, Ho, Wo, size·size)``: every window's values, offsets in row-major order."""
-    ho, wo = _out_size(tuple(x.shape), size, stride)
-    return xp.stack([x[_window(i, j, ho, wo, stride)] for i in range(size) for j in range(size)],
-                    axis=-1)
+def _offsets(x_shape: tuple[int, ...], size: int, stride: int) -> list[tuple[Any, ...]]:
+    """The slices of every window offset, row-major."""
+    ho, wo = _out_size(x_shape, size, stride)
+    return [_window(i, j, ho, wo, stride) for i in range(size) for j in range(size)]
+
+
+def _first_hits(state: PoolState) -> Iterator[Any]:
+    """Per window offset, row-major: where it is the first to hold its window's maximum (bool)."""
+    free = None
+    for sl in _offsets(state.x_shape, state.size, state.stride):
+        hit = state.x[sl] == state.y
+        if free is not None:
+            hit = hit & free
+        free = ~hit if free is None else free & ~hit
+        yield hit
 
 
 def max_pool2d(x: Any, size: int, stride: int) -> tuple[Any, PoolState]:
@@ -69,8 +98,11 @@ def max_pool2d(x: Any, size: int, stride: int) -> tuple[Any, PoolState]:
     """
     xp = array_namespace(x)
     check_ndim("x", x, 4, "(B, C, H, W)")
-    win = _windows(x, size, stride, xp=xp)
-    return xp.max(win, axis=-1), PoolState(xp.argmax(win, axis=-1), tuple(x.shape), size, stride)
+    first, *rest = _offsets(tuple(x.shape), size, stride)
+    y = x[first]
+    for sl in rest:
+        y = xp.maximum(y, x[sl])
+    return y, PoolState(x, y, size, stride)
 
 
 def max_pool2d_backward(gy: Any, state: PoolState) -> Any:
@@ -83,15 +115,19 @@ def max_pool2d_backward(gy: Any, state: PoolState) -> Any:
     >>> max_pool2d_backward(np.ones((1, 1, 2, 2)), state)[0, 0].tolist()[1]
     [0.0, 1.0, 0.0, 1.0]
     """
-    xp = array_namespace(gy, state.argmax)
-    ho, wo = _out_size(state.x_shape, state.size, state.stride)
-    if tuple(gy.shape) != (*state.x_shape[:2], ho, wo):
-        raise ValueError(f"gy must have the pooled shape {(*state.x_shape[:2], ho, wo)}, got "
-                         f"{tuple(gy.shape)}")
-    gx = xp.zeros(state.x_shape, dtype=gy.dtype, device=device(gy))
-    for k in range(state.size * state.size):
-        i, j = divmod(k, state.size)
-        gx[_window(i, j, ho, wo, state.stride)] += xp.where(state.argmax == k, gy, 0.0)
+    xp = array_namespace(gy, state.x)
+    if tuple(gy.shape) != tuple(state.y.shape):
+        raise ValueError(f"gy must have the pooled shape {tuple(state.y.shape)}, got {tuple(gy.shape)}")
+    h, w = state.x_shape[2:]
+    ho, wo = state.y.shape[2:]
+    tiles = state.size == state.stride and (h, w) == (ho * state.size, wo * state.size)
+    gx = (xp.empty if tiles else xp.zeros)(state.x_shape, dtype=gy.dtype, device=device(gy))
+    for sl, hit in zip(_offsets(state.x_shape, state.size, state.stride), _first_hits(state)):
+        part = gy * xp.astype(hit, gy.dtype)
+        if tiles:
+            gx[sl] = part
+        else:
+            gx[sl] += part
     return gx
 
 

@@ -138,6 +138,12 @@ class _SharedConv(Layer):
         idx, coef = self._sharing_dev()
         return kernels.expand(self.params["theta"], idx, coef)
 
+    def _conv_weight(self, in_channels: int) -> Any:
+        """The expanded weight as a filter bank ``(O·|G|, in_channels, k, k)`` (once per replica)."""
+        k = self.kernel_size
+        shape = (self.out_channels * self.group.order, in_channels, k, k)
+        return self.derived("weight", lambda: self.xp.reshape(self.expanded_weight(), shape))
+
     def _sharing_dev(self) -> tuple[Any, Any]:
         return self.const("sharing", lambda: (self.sharing.index, self.sharing.coef), dtype=self.float_name)
 
@@ -146,7 +152,10 @@ class _SharedConv(Layer):
         return kernels.expand_backward(self.xp.reshape(gW, self.sharing.shape), idx, self.sharing.size, coef)
 
     def _add_bias(self, y: Any) -> Any:
-        return y + self.xp.reshape(self.params["bias"], (1, -1, 1, 1, 1)) if self.bias else y
+        """Add the bias in place: ``y`` is always a fresh output of this layer's kernels."""
+        if self.bias:
+            y += self.xp.reshape(self.params["bias"], (1, -1, 1, 1, 1))
+        return y
 
     def _bias_grad(self, gy: Any) -> None:
         if self.bias:
@@ -235,7 +244,7 @@ class LiftingConv2d(_SharedConv):
             y = xp.permute_dims(xp.reshape(y, (B, n, O, Ho, Wo)), (0, 2, 1, 3, 4))
             return self._add_bias(y)
         self._x = x
-        self._w = xp.reshape(self.expanded_weight(), (O * n, C) + self.sharing.shape[3:])
+        self._w = self._conv_weight(C)
         y = kernels.conv2d(x, self._w, padding=self.padding)
         Ho, Wo = y.shape[2:]
         if self.frame == "regular":
@@ -301,8 +310,7 @@ class GroupConv2d(_SharedConv):
         xp, O, C = self.xp, self.out_channels, self.in_channels
         B, _, _, H, W = x.shape
         self._x = xp.reshape(x, (B, C * n, H, W))
-        k = self.kernel_size
-        self._w = xp.reshape(self.expanded_weight(), (O * n, C * n, k, k))
+        self._w = self._conv_weight(C * n)
         y = kernels.conv2d(self._x, self._w, padding=self.padding)
         return self._add_bias(xp.reshape(y, (B, O, n) + tuple(y.shape[2:])))
 

@@ -94,7 +94,8 @@ class LiftedDense(Layer):
         _check_input("LiftedDense", x, 3, "(B, C, |G|)", self.in_features, n)
         xp = self.xp
         idx = self.const("index", lambda: self.sharing.index)
-        self._w = xp.reshape(kernels.expand(self.params["theta"], idx), (self.out_features * n, -1))
+        self._w = self.derived("weight", lambda: xp.reshape(kernels.expand(self.params["theta"], idx),
+                                                            (self.out_features * n, -1)))
         self._x = xp.reshape(x, (x.shape[0], -1))
         y = xp.reshape(kernels.dense(self._x, self._w), (x.shape[0], self.out_features, n))
         return y + xp.reshape(self.params["bias"], (1, -1, 1)) if self.bias else y

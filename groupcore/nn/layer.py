@@ -69,6 +69,8 @@ class Layer:
 
     #: Whether :meth:`backward` must return ``∂L/∂x`` (a first layer's is not needed).
     needs_input_grad = True
+    #: Arrays derived from the parameters, kept while they cannot change (a replica's life).
+    _memo: dict[str, Any] | None = None
 
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
@@ -106,6 +108,55 @@ class Layer:
         """Every layer without children, depth first (self for a simple layer)."""
         kids = self.children()
         return [self] if not kids else [leaf for c in kids for leaf in c.leaves()]
+
+    @property
+    def per_sample(self) -> bool:
+        """Whether each sample's output and gradients depend on that sample only, whatever the batch.
+
+        Then a batch may run in slices (micro-batches) in any order with the same result;
+        layers with batch statistics or random masks in training mode say ``False``.
+        """
+        return all(child.per_sample for child in self.children())
+
+    def replica(self) -> Layer:
+        """A copy sharing the parameters, buffers and device constants, with its own caches and grads.
+
+        Replicas run micro-batches side by side (each keeps its own forward state) while the
+        parameters stay fixed; arrays derived from them (expanded weights) are computed once
+        per replica (:meth:`derived`).
+
+        Examples
+        --------
+        >>> from groupcore import nn
+        >>> d = nn.Dense(2, 2)
+        >>> r = d.replica()
+        >>> r.params is d.params, r.grads is d.grads
+        (True, False)
+        """
+        new = copy.copy(self)
+        new.grads = {}
+        new._memo = {}
+        new._replicated()
+        return new
+
+    def _replicated(self) -> None:
+        """Hook for composite layers: replace children by their replicas after :meth:`replica`."""
+
+    def derived(self, key: str, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per :meth:`replica` (whose parameters are fixed), every call otherwise.
+
+        Examples
+        --------
+        >>> from groupcore import nn
+        >>> r = nn.Dense(2, 2).replica()
+        >>> r.derived("w", lambda: [1]) is r.derived("w", lambda: [2])
+        True
+        """
+        if self._memo is None:
+            return build()
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
 
     # ----------------------------------------------------------------- state
     @property

@@ -49,6 +49,11 @@ class GroupBatchNorm(Layer):
     def config(self) -> dict[str, Any]:
         return {"num_channels": self.num_channels, "eps": self.eps, "momentum": self.momentum}
 
+    @property
+    def per_sample(self) -> bool:
+        """Batch statistics couple the samples while training."""
+        return not self.training
+
     def _bcast(self, v: Any, ndim: int) -> Any:
         return self.xp.reshape(v, (1, -1) + (1,) * (ndim - 2))
 

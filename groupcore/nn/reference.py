@@ -59,6 +59,10 @@ class LiftLayer(Layer):
         if isinstance(self.f_tilde, Layer):
             self.f_tilde = self.f_tilde.to(self._backend)
 
+    def _replicated(self) -> None:
+        if isinstance(self.f_tilde, Layer):
+            self.f_tilde = self.f_tilde.replica()
+
     def train(self, mode: bool = True) -> LiftLayer:
         for child in self.children():
             child.train(mode)

@@ -74,6 +74,11 @@ class Dropout(Layer):
     def config(self) -> dict[str, Any]:
         return {"p": self.p}
 
+    @property
+    def per_sample(self) -> bool:
+        """The masks come from one generator in call order, so slicing the batch changes them."""
+        return not (self.training and self.p)
+
     def forward(self, x: Any) -> Any:
         if not self.training or self.p == 0:
             self._mask = None
