@@ -172,13 +172,13 @@ def _plot_angles(results: dict[str, Any], path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(8, 4))
     for name, r in results["models"].items():
         ax.plot(ANGLES, [r["per_angle"][str(a)] for a in ANGLES], marker="o", ms=3, label=name)
     ax.set(xlabel="rotation of the held-out digits (degrees, counter-clockwise)", ylabel="class accuracy",
            xticks=range(0, 360, 45), ylim=(0, 1), title="Trained on upright digits, tested rotated")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower center")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     save_figure(fig, path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
