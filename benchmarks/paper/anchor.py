@@ -66,7 +66,7 @@ def run_one(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def configs(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Every run, models × seeds."""
+    """Every run, seeds × models (a partly finished grid covers every model)."""
     s = {"n_train": 500, "n_test": 1000, "epochs": 1} if args.quick else {"n_train": 12000, "n_test": 50000,
                                                                          "epochs": 30}
     if args.epochs is not None:
@@ -74,7 +74,7 @@ def configs(args: argparse.Namespace) -> list[dict[str, Any]]:
     return [{"experiment": "anchor", "model": name, "group": MODELS[name][0], "channels": MODELS[name][1],
              "frame": "diagonal", "batch_norm": True, **s, "batch_size": 64, "lr": 1e-3, "data_seed": 0,
              "seed": seed, "backend": args.backend, "quick": bool(args.quick)}
-            for name in args.models for seed in args.seeds]
+            for seed in args.seeds for name in args.models]
 
 
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -92,12 +92,12 @@ def run_one(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def configs(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Every run, models × seeds."""
+    """Every run, seeds × models (a partly finished grid covers every model)."""
     s = {"n_train": 500, "n_test": 100, "epochs": 1, "angles": list(range(0, 360, 15)), "n_probe": 50} \
         if args.quick else {"n_train": 10000, "n_test": 2000, "epochs": 6, "angles": list(ANGLES), "n_probe": 200}
     return [{"experiment": "approximate", **model_config(name), **s, "batch_size": 64,
              "lr": 1e-3, "seed": seed, "backend": args.backend, "quick": bool(args.quick)}
-            for name in args.models for seed in args.seeds]
+            for seed in args.seeds for name in args.models]
 
 
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:

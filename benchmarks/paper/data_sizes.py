@@ -133,6 +133,7 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
 def plot(summary: dict[str, Any], path: Any) -> None:
     """Test error against training size (log x, log y), one panel per test set."""
     plt = R.pyplot()
+    from matplotlib import ticker
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     for ax, t in zip(axes, TESTS):
         for m, e in summary["errors"].items():
@@ -143,6 +144,10 @@ def plot(summary: dict[str, Any], path: Any) -> None:
             ax.errorbar(ns, mean, yerr=std, fmt=style + "o", ms=3, capsize=2, label=m)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.set_xticks(summary["sizes"], [f"{n:,}" for n in summary["sizes"]])
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+        for which in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+            which(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.set_xlabel("training digits (upright)")
         ax.set_title(f"{t} test digits")
         ax.grid(True, which="both", alpha=0.3)

@@ -84,11 +84,11 @@ def run_one(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def configs(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Every run of the experiment, models × seeds."""
+    """Every run, seeds × models (a partly finished grid covers every model)."""
     s = settings(args.quick, args.epochs)
     return [{"experiment": "protocol", **model_config(name), **s, "batch_size": 64, "lr": 1e-3, "seed": seed,
              "backend": args.backend, "quick": bool(args.quick)}
-            for name in args.models for seed in args.seeds]
+            for seed in args.seeds for name in args.models]
 
 
 def summarise(records: list[dict[str, Any]], quick: bool) -> dict[str, Any]:
