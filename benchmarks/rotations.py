@@ -23,7 +23,7 @@ from common import RESULTS, machine, timeit, write_json, write_text
 from groupcore.bench.equivariance import tapered_images
 from groupcore.fileio import save_figure
 from groupcore.interpolation import disk_mask
-from groupcore.rotations import smooth_images
+from groupcore.defect import smooth_images
 
 BUILD_TARGET_S = 0.1          # C16 on 64x64
 SPEEDUP_TARGET = 3.0          # precomputed operator vs scipy.ndimage.rotate, 256x28x28 float32

@@ -20,16 +20,17 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import ndimage, sparse
+from scipy import sparse
 
 from .action import Action, _namespace, permute_axes
+from .defect import image_defect, operator_norms, smooth_images
 from .errors import NotAnActionError
 from .families import cyclic, dihedral
 from .grid import grid_transform
 from .group import Group
 from .interpolation import check_order_and_mode, disk_mask, interpolation_matrix, prefilter_matrix, source_coordinates
 
-__all__ = ["ApproximateAction", "interpolated_rotations", "rotate_filters", "rotation_group_kind", "smooth_images"]
+__all__ = ["ApproximateAction", "interpolated_rotations", "rotate_filters", "rotation_group_kind"]
 
 
 class _Element(NamedTuple):
@@ -69,22 +70,6 @@ def rotation_group_kind(G: Group) -> tuple[int, bool]:
     raise ValueError(f"{G.name} (order {n}) is not the table of cyclic(N) or dihedral(N); rotations are defined "
                      f"for those labellings only (element k = rotation by 360°·k/N, element N + k = flip then "
                      f"rotation k)")
-
-
-def smooth_images(shape: Sequence[int], count: int = 4, sigma: float = 2.0, seed: int = 0) -> NDArray[np.float64]:
-    """Seeded smooth test images: white noise blurred by a Gaussian of ``sigma`` pixels, unit variance.
-
-    The default set on which :meth:`ApproximateAction.defect` measures the defect.
-
-    Examples
-    --------
-    >>> smooth_images((8, 8)).shape
-    (4, 8, 8)
-    """
-    noise = np.random.default_rng(seed).standard_normal((count, *shape))
-    x = ndimage.gaussian_filter(noise, sigma=(0, sigma, sigma), mode="wrap")
-    x -= x.mean(axis=(1, 2), keepdims=True)
-    return x / x.std(axis=(1, 2), keepdims=True)
 
 
 class ApproximateAction:
@@ -367,8 +352,8 @@ class ApproximateAction:
         norms = np.zeros((n, n))
         if not self.is_exact:
             disk = disk_mask(self._shape, self._radius)
-            pairs = self._image_defect(np.ascontiguousarray(x), disk)
-            norms = self._operator_norms(disk, int(power_iterations))
+            pairs = image_defect(self._forward, self._group.table, np.ascontiguousarray(x), disk)
+            norms = operator_norms(self._forward, self._adjoint, self._group.table, disk, int(power_iterations))
         pairs.flags.writeable = norms.flags.writeable = False
         worst = np.unravel_index(int(np.argmax(pairs)), pairs.shape)
         result = {"pairs": pairs, "max": float(pairs.max()), "mean": float(pairs.mean()),
@@ -377,50 +362,6 @@ class ApproximateAction:
         if cached:
             self._defect = dict(result)
         return result
-
-    def _image_defect(self, x: NDArray[np.float64], disk: NDArray[np.bool_]) -> NDArray[np.float64]:
-        n, b = self._group.order, x.shape[0]
-        table = self._group.table
-        denom = np.linalg.norm(x[:, disk])
-        if denom == 0.0:
-            raise ValueError("the test images vanish inside the disk; the relative defect is undefined")
-        ys = np.stack([self._forward(h, x) for h in range(n)])            # ρ(h)x, (n, b, H, W)
-        flat = ys.reshape(n * b, *self._shape)
-        pairs = np.empty((n, n))
-        for g in range(n):
-            zs = self._forward(g, flat).reshape(ys.shape)                 # ρ(g)ρ(h)x
-            diff = (zs - ys[table[g]])[:, :, disk]                        # minus ρ(gh)x
-            pairs[g] = np.sqrt((diff ** 2).sum(axis=(1, 2))) / denom
-        return pairs
-
-    def _operator_norms(self, disk: NDArray[np.bool_], iterations: int) -> NDArray[np.float64]:
-        n = self._group.order
-        table = self._group.table
-        products = [np.argwhere(table == e) for e in range(n)]
-
-        def run(v: NDArray[np.float64], step: Any, first_axis_first: bool) -> NDArray[np.float64]:
-            inner = np.empty_like(v)
-            outer = np.empty_like(v)
-            for k in range(n):                      # forward: ρ(h) then ρ(g); adjoint: ρ(g)ᵀ then ρ(h)ᵀ
-                if first_axis_first:
-                    inner[k] = step(k, v[k])
-                else:
-                    inner[:, k] = step(k, v[:, k])
-            for k in range(n):
-                if first_axis_first:
-                    outer[:, k] = step(k, inner[:, k])
-                else:
-                    outer[k] = step(k, inner[k])
-            for e, idx in enumerate(products):     # ρ(gh) or its transpose
-                outer[idx[:, 0], idx[:, 1]] -= step(e, v[idx[:, 0], idx[:, 1]])
-            return outer * disk
-
-        v = np.random.default_rng(0).standard_normal((n, n, *self._shape)) * disk
-        for _ in range(iterations):
-            v = run(run(v, self._forward, False), self._adjoint, True)
-            size = np.sqrt((v ** 2).sum(axis=(2, 3), keepdims=True))
-            v = np.divide(v, size, out=np.zeros_like(v), where=size > 0)
-        return np.sqrt((run(v, self._forward, False) ** 2).sum(axis=(2, 3)))
 
     # ----------------------------------------------------------------- structure
     def restrict(self, subgroup: ArrayLike) -> Action | ApproximateAction:

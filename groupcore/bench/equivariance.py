@@ -19,7 +19,7 @@ from ..group import Group
 from ..names import parse_group
 from ..nn import ImageAction, p4cnn
 from ..proofs import equivariance_error
-from ..rotations import smooth_images
+from ..defect import smooth_images
 from .peers import PeerSet, TorchModel, e2cnn_p4cnn, torch_plain_cnn
 from .suites import Suite
 

@@ -8,7 +8,8 @@ from scipy import ndimage
 
 import groupcore as gc
 from groupcore.interpolation import disk_mask
-from groupcore.rotations import rotation_group_kind, smooth_images
+from groupcore.defect import smooth_images
+from groupcore.rotations import rotation_group_kind
 
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
 
