@@ -30,6 +30,6 @@ def test_measurements_match_dense_linear_algebra() -> None:
         direct = np.linalg.norm((x.reshape(3, -1) @ diff.T)[:, disk.ravel()]) / np.linalg.norm(x[:, disk])
         assert np.isclose(pairs[g, h], direct, rtol=1e-12)
         true = np.linalg.norm(D @ diff @ D, 2)             # power iteration: a lower bound, close
-        assert true * (1 - 1e-3) <= norms[g, h] <= true * (1 + 1e-12)
+        assert true * (1 - 1e-3) - 1e-12 <= norms[g, h] <= true * (1 + 1e-9) + 1e-12
     assert pairs[0].max() == 0.0 and norms[0].max() == 0.0         # the identity composes exactly
     assert pairs.max() > 0
