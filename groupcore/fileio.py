@@ -1,7 +1,8 @@
 """Atomic file writing: every file appears complete at its path, or not at all.
 
 Data goes to a temporary file beside the target, which is then renamed over it with
-``os.replace``; an error removes the temporary file and leaves any old file untouched.
+``os.replace``; an error removes the temporary file and leaves any old file untouched. The new
+file keeps the old one's permissions, or gets the usual ones (``0o666`` less the umask).
 """
 
 from __future__ import annotations
@@ -9,11 +10,22 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 __all__ = ["atomic_open", "write_text", "write_json", "save_figure"]
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions the file at ``target`` should have: its current ones, else the default."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 @contextlib.contextmanager
@@ -36,6 +48,7 @@ def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
+        os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
