@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from groupcore.grid import grid_transform
+
 PAPER = Path(__file__).resolve().parents[1] / "benchmarks" / "paper"
 
 
@@ -106,3 +108,19 @@ def test_docstring_examples_of_the_runner_and_models(runner):
     for name in ("models", "runner"):
         result = doctest.testmod(sys.modules[name], optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, name
+
+
+@pytest.mark.parametrize("name", ["C4-P4CNN", "D4-P4MCNN"])
+def test_deep_joint_models_permute_their_poses_exactly(runner, name):
+    protocol = _load("protocol")
+    config = {**sys.modules["models"].model_config(name), "seed": 0, "backend": "numpy"}
+    model = runner.make_model(config)
+    group = sys.modules["models"].group_of(config["group"])
+    rng = np.random.default_rng(1)
+    x = rng.random((group.order, 1, 28, 28))
+    k = np.arange(group.order)
+    rotated = np.stack([grid_transform(group, int(g), x[i]) for i, g in enumerate(k)])
+    up, rot = runner.predict(model, x), runner.predict(model, rotated)
+    assert up.shape == (group.order, 10 * group.order)
+    assert up.dtype == np.float32             # the models run in float32: tolerance of its rounding
+    assert protocol.joint_consistency(up, rot, config["group"], k) < 50 * np.finfo(np.float32).eps

@@ -11,20 +11,24 @@ window tiles its grid symmetrically and the diagonal frame stays exactly equivar
   ``"diagonal"`` frame (a G-CNN), ending in the paper's joint read-out: ``|G|·10`` logits,
   label of class c in pose k at ``k·10 + c``.
 
+Experiment 1 also runs deeper networks (:data:`DEEP`, ``arch="p4cnn"``): Cohen & Welling's
+seven-layer P4CNN (C4) and P4MCNN (D4) of :func:`groupcore.nn.p4cnn`, diagonal frame,
+GroupBatchNorm, with the same joint read-out.
+
 Widths are chosen so that every model of an experiment has about the same number of free
 parameters (:data:`WIDTHS`); :func:`forward_flops` gives each model's compute.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
 import groupcore as gc
 from groupcore import nn
 
-__all__ = ["GROUPS", "WIDTHS", "MODELS", "model_config", "group_of", "small_cnn", "forward_flops", "describe"]
+__all__ = ["GROUPS", "WIDTHS", "MODELS", "DEEP", "model_config", "group_of", "small_cnn", "build", "forward_flops", "describe"]
 
 #: Group names accepted by the experiments (C8/C16 act by interpolated rotations).
 GROUPS = ("C4", "D4", "C8", "C16")
@@ -49,17 +53,27 @@ MODELS: dict[str, tuple[str | None, str | None, str | None]] = {
     "C16-regular": ("C16", "regular", None),
 }
 
+#: Deeper joint-read-out models (``groupcore.nn.p4cnn``, GroupBatchNorm, diagonal frame):
+#: name -> (group, channels per element); about 25k parameters each.
+DEEP: dict[str, tuple[str, int]] = {"C4-P4CNN": ("C4", 10), "D4-P4MCNN": ("D4", 7)}
+
 
 def model_config(name: str) -> dict[str, Any]:
-    """The configuration entries of model ``name`` (see :data:`MODELS`).
+    """The configuration entries of model ``name`` (see :data:`MODELS` and :data:`DEEP`).
 
     Examples
     --------
     >>> model_config("D4-regular")
     {'model': 'D4-regular', 'group': 'D4', 'frame': 'regular', 'width': 5, 'augmentation': None}
+    >>> model_config("C4-P4CNN")["arch"]
+    'p4cnn'
     """
+    if name in DEEP:
+        group, channels = DEEP[name]
+        return {"model": name, "group": group, "frame": "diagonal", "width": channels, "augmentation": None,
+                "arch": "p4cnn", "batch_norm": True}
     if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; choose from {sorted(MODELS)}")
+        raise ValueError(f"unknown model {name!r}; choose from {sorted(MODELS) + sorted(DEEP)}")
     group, frame, aug = MODELS[name]
     return {"model": name, "group": group, "frame": frame, "width": WIDTHS[group or "plain"], "augmentation": aug}
 
@@ -106,6 +120,22 @@ def small_cnn(group: str | None = None, *, frame: str = "regular", width: int | 
         nn.MaxPool2d(2, frame=frame, input_size=(10, 10)),
         nn.GroupConv2d(G, w, NUM_CLASSES, 5, frame=frame, seed=rng),
         nn.Flatten(keep_group=True), nn.JointReadout())
+
+
+def build(config: Mapping[str, Any]) -> nn.Sequential:
+    """The network of a run configuration (:func:`model_config` entries plus ``seed``), on NumPy.
+
+    Examples
+    --------
+    >>> build({**model_config("C4-P4CNN"), "seed": 0})(np.zeros((1, 1, 28, 28), np.float32)).shape
+    (1, 40)
+    """
+    seed = int(config["seed"])
+    if config.get("arch") == "p4cnn":
+        return nn.p4cnn(group_of(str(config["group"])), frame=str(config["frame"]), channels=int(config["width"]),
+                        batch_norm=bool(config["batch_norm"]), readout="joint", seed=seed)
+    return small_cnn(config.get("group"), frame=config.get("frame") or "regular", width=config.get("width"),
+                     seed=seed)
 
 
 def forward_flops(model: nn.Sequential, input_shape: tuple[int, ...] = (1, 1, 28, 28)) -> int:

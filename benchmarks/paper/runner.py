@@ -339,11 +339,9 @@ def test_order(n_test: int) -> np.ndarray:
 
 
 def make_model(config: Mapping[str, Any]) -> nn.Sequential:
-    """``small_cnn`` for ``config['group']``/``frame``/``width``/``seed``, on ``config['backend']``."""
-    from models import small_cnn
-    model = small_cnn(config.get("group"), frame=config.get("frame") or "regular", width=config.get("width"),
-                      seed=int(config["seed"]))
-    return model.to(get_backend(str(config["backend"])))
+    """The network of ``config`` (``models.build``), on ``config['backend']``."""
+    from models import build
+    return build(config).to(get_backend(str(config["backend"])))
 
 
 # ---------------------------------------------------------------------------- grids
