@@ -127,7 +127,7 @@ def plot(summary: dict[str, Any], path: Any) -> None:
         if n in PUBLISHED:
             ax.plot([i - 0.3, i + 0.3], [PUBLISHED[n] * 100] * 2, "k--", lw=1.5,
                     label="published (MNIST-rot)" if i == 0 else None)
-    ax.set_xticks(np.arange(len(names)), names)
+    ax.set_xticks(np.arange(len(names)), [f"{n}\n{len(summary[n]['seeds'])} seed(s)" for n in names])
     ax.set_ylabel("test error (%)")
     ax.legend(fontsize=8)
     R.save_figure(fig, path)
