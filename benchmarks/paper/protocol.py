@@ -141,7 +141,8 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
             got, g = s["joint_acc_rotated"]["mean"], s["group"]
             if g in TARGET_JOINT and got is not None:
                 target = TARGET_JOINT[g]
-                lines.append(f"- {name} ({len(s['seeds'])} seeds): joint accuracy {got * 100:.2f}% against the "
+                n = len(s["seeds"])
+                lines.append(f"- {name} ({n} seed{'s' * (n != 1)}): joint accuracy {got * 100:.2f}% against the "
                              f"target ≥ {target * 100:.0f}% (paper {PAPER_JOINT[g] * 100:.2f}%): "
                              f"**{'met' if got >= target else 'not met'}**.")
         lines.append("")
