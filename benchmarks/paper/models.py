@@ -28,7 +28,8 @@ import numpy as np
 import groupcore as gc
 from groupcore import nn
 
-__all__ = ["GROUPS", "WIDTHS", "MODELS", "DEEP", "model_config", "group_of", "small_cnn", "build", "forward_flops", "describe"]
+__all__ = ["GROUPS", "WIDTHS", "MODELS", "DEEP", "model_config", "group_of", "small_cnn", "build", "forward_flops",
+           "describe"]
 
 #: Group names accepted by the experiments (C8/C16 act by interpolated rotations).
 GROUPS = ("C4", "D4", "C8", "C16")

@@ -103,7 +103,8 @@ def summarise(records: list[dict[str, Any]], quick: bool) -> dict[str, Any]:
     for name in dict.fromkeys(r["config"]["model"] for r in records):
         rs = [r["result"] for r in records if r["config"]["model"] == name]
         out[name] = {m: R.mean_std(r.get(m) for r in rs) for m in metrics}
-        out[name].update({"group": model_config(name)["group"], "params": rs[0]["params"], "forward_mflops": rs[0]["forward_mflops"],
+        out[name].update({"group": model_config(name)["group"], "params": rs[0]["params"],
+                          "forward_mflops": rs[0]["forward_mflops"],
                           "seeds": [r["config"]["seed"] for r in records if r["config"]["model"] == name],
                           "wall_s": R.mean_std(r["wall_s"] for r in records if r["config"]["model"] == name)})
     return out
