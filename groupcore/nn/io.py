@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..fileio import atomic_open
-from .layer import Layer, group_from_spec
+from .layer import Layer
 
 __all__ = ["save", "load", "layer_from_spec", "FORMAT_VERSION"]
 
@@ -44,12 +44,7 @@ def layer_from_spec(spec: dict[str, Any]) -> Layer:
     kind = spec.get("type")
     if kind not in registry:
         raise ValueError(f"unknown layer type {kind!r} in the model spec; known: {sorted(registry)}")
-    config = dict(spec.get("config", {}))
-    if kind == "Sequential":
-        return registry[kind](*[layer_from_spec(s) for s in config["layers"]])
-    if "group" in config:
-        config["group"] = group_from_spec(config["group"])
-    return registry[kind](**config)
+    return registry[kind].from_config(dict(spec.get("config", {})))
 
 
 def save(model: Layer, path: str | os.PathLike[str]) -> None:

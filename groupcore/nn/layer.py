@@ -100,6 +100,21 @@ class Layer:
         """``{"type": class name, "config": ...}``, what :mod:`groupcore.nn.io` saves."""
         return {"type": type(self).__name__, "config": self.config()}
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        """Rebuild a layer from :meth:`config` (composite layers override this).
+
+        Examples
+        --------
+        >>> from groupcore import nn
+        >>> nn.Dense.from_config(nn.Dense(3, 2).config()).num_params
+        8
+        """
+        config = dict(config)
+        if "group" in config:
+            config["group"] = group_from_spec(config["group"])
+        return cls(**config)
+
     def children(self) -> tuple[Layer, ...]:
         """Sub-layers (composite layers override this)."""
         return ()

@@ -76,6 +76,11 @@ class Sequential(Layer):
     def config(self) -> dict[str, Any]:
         return {"layers": [layer.spec() for layer in self.layers]}
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Sequential:
+        from .io import layer_from_spec
+        return cls(*[layer_from_spec(s) for s in config["layers"]])
+
     def __repr__(self) -> str:
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"Sequential(\n  {inner})"
