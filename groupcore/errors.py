@@ -66,7 +66,18 @@ class ActionAxiomError(AxiomError):
 
 
 class GroupTooLargeError(ValueError):
-    """Closing a set of permutations produced more elements than ``max_order`` allows.
+    """A group, or a structure built from it, would exceed ``max_order`` or the byte budget.
+
+    Raised before anything large is allocated: closing a set of permutations past
+    ``max_order`` elements, or building a table (or a verification) whose estimated memory is
+    more than ``max_bytes``. The message gives the size and the argument to raise.
+
+    Attributes
+    ----------
+    order : int or None
+        The group order (or a lower bound on it), when known.
+    nbytes : int or None
+        The estimated memory in bytes, when that is what exceeds the budget.
 
     Examples
     --------
@@ -74,9 +85,14 @@ class GroupTooLargeError(ValueError):
     >>> try:
     ...     gc.Group.from_generators([[1, 2, 3, 4, 0], [1, 0, 2, 3, 4]], max_order=10)
     ... except gc.GroupTooLargeError as err:
-    ...     print("max_order" in str(err))
-    True
+    ...     print("max_order" in str(err), err.order)
+    True 11
     """
+
+    def __init__(self, message: str, *, order: int | None = None, nbytes: int | None = None) -> None:
+        super().__init__(message)
+        self.order = order
+        self.nbytes = nbytes
 
 
 class NotAnActionError(RuntimeError):
