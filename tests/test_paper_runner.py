@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from groupcore.grid import grid_transform
+import groupcore as gc
 
 PAPER = Path(__file__).resolve().parents[1] / "benchmarks" / "paper"
 
@@ -119,7 +119,8 @@ def test_deep_joint_models_permute_their_poses_exactly(runner, name):
     rng = np.random.default_rng(1)
     x = rng.random((group.order, 1, 28, 28))
     k = np.arange(group.order)
-    rotated = np.stack([grid_transform(group, int(g), x[i]) for i, g in enumerate(k)])
+    grid = gc.Action.on_grid(group, (28, 28))
+    rotated = np.concatenate([grid.apply(int(g), x[i:i + 1]) for i, g in enumerate(k)])
     up, rot = runner.predict(model, x), runner.predict(model, rotated)
     assert up.shape == (group.order, 10 * group.order)
     assert up.dtype == np.float32             # the models run in float32: tolerance of its rounding

@@ -103,20 +103,20 @@ def configs(args: argparse.Namespace) -> list[dict[str, Any]]:
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Per model: accuracy per angle, its mean and minimum over angles, errors; mean ± std over seeds."""
     out: dict[str, Any] = {}
-    for name in dict.fromkeys(r["config"]["model"] for r in records):
-        rs = [r["result"] for r in records if r["config"]["model"] == name]
+    for name, runs in R.cells(records, order=MODELS).items():
+        rs = [r["result"] for r in runs]
         acc = np.array([r["accuracy_by_angle"] for r in rs])
         eq_groups = list(rs[0]["equivariance_error"])
+        angles = runs[0]["config"]["angles"]
         out[name] = {
             "params": rs[0]["params"], "forward_mflops": rs[0]["forward_mflops"],
-            "seeds": [r["config"]["seed"] for r in records if r["config"]["model"] == name],
-            "angles": records[0]["config"]["angles"],
+            "seeds": R.seeds(runs), "angles": angles,
             "accuracy_by_angle": {"mean": acc.mean(0).tolist(),
                                   "std": (acc.std(0, ddof=1) if len(acc) > 1 else 0 * acc[0]).tolist()},
             "accuracy_mean_over_angles": R.mean_std(acc.mean(1)),
             "accuracy_min_over_angles": R.mean_std(acc.min(1)),
             "accuracy_at_0": R.mean_std(acc[:, 0]),
-            "accuracy_at_45": R.mean_std(acc[:, records[0]["config"]["angles"].index(45)]),
+            "accuracy_at_45": R.mean_std(acc[:, angles.index(45)]),
             "equivariance_error": {g: R.mean_std(r["equivariance_error"][g]["max_rel"] for r in rs)
                                    for g in eq_groups},
             "class_changes_c16": R.mean_std(r["class_changes_c16"] for r in rs),
@@ -126,21 +126,24 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) -> str:
     """The markdown page."""
-    cfg = records[0]["config"]
     lines = R.header_lines("Experiment 3 — approximate equivariance: C8 and C16 by interpolation", records, quick)
+    if not records:
+        return "\n".join(lines + ["No finished runs.", ""])
+    cfg = records[0]["config"]
     lines += [f"Training: {cfg['n_train']} upright digits, {cfg['epochs']} epochs, Adam (lr drop after 2/3). Test: "
               f"{cfg['n_test']} test digits rotated by every {cfg['angles'][1]}° (bilinear, zeros outside). "
-              "Accuracy in %, mean ± std (ddof=1) over seeds. Equivariance error: largest "
+              "Accuracy in %, mean ± std (ddof=1) over the seeds of each row. Equivariance error: largest "
               "|f(ρ(g)x) − g·f(x)| / max|f(x)| over the group's elements and 16 test digits (logits; for plain "
               "networks g·f(x) = f(x), the invariance error), ρ bilinear with the disk mask.", ""]
     rows = []
     for name, s in summary.items():
         eq = "; ".join(f"{g}: {R.fmt(v, scale=1, digits=4)}" for g, v in s["equivariance_error"].items())
-        rows.append([name, s["params"], s["forward_mflops"], R.fmt(s["accuracy_mean_over_angles"]),
+        rows.append([name, s["params"], s["forward_mflops"], R.seed_list(s["seeds"]),
+                     R.fmt(s["accuracy_mean_over_angles"]),
                      R.fmt(s["accuracy_min_over_angles"]), R.fmt(s["accuracy_at_0"]), R.fmt(s["accuracy_at_45"]),
                      eq, R.fmt(s["class_changes_c16"])])
     lines.append(R.markdown_table(
-        ["model", "params", "MFLOP/img", f"acc, mean over {len(cfg['angles'])} angles", "acc, worst angle",
+        ["model", "params", "MFLOP/img", "seeds", f"acc, mean over {len(cfg['angles'])} angles", "acc, worst angle",
          "acc at 0°", "acc at 45°",
          "equivariance error (max rel)", f"digits whose class changes under C16 (%, {cfg['n_probe']} digits)"], rows))
     lines += ["", "Accuracy per angle: `approximate.json` (`summary.<model>.accuracy_by_angle`) and the plot.", ""]
@@ -172,14 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     args = parser.parse_args(argv)
     R.run_grid(configs(args), run_one, args)
-    records = R.stored(configs(argparse.Namespace(**{**vars(args), "models": list(MODELS)})))
+    records = R.finished("approximate", args.quick)
     summary = summarise(records)
-    suffix = R.mode_suffix(args.quick)
-    R.write_json(R.PAPER_RESULTS / f"approximate{suffix}.json", {"summary": summary, "runs": records})
-    text = report(records, summary, args.quick)
-    R.write_text(R.PAPER_RESULTS / f"approximate{suffix}.md", text)
-    plot(summary, R.PAPER_RESULTS / f"approximate{suffix}.png")
-    print(text)
+    R.write_outputs("approximate", args.quick, summary, records, report(records, summary, args.quick), plot)
     return 0
 
 

@@ -29,11 +29,22 @@ import runner as R
 from models import describe, model_config
 
 SIZES = (100, 300, 1000, 3000, 10000, 60000)
-MODELS = ("plain", "plain+C4-aug", "plain+D4-aug", "C4-regular", "D4-regular", "C4-diagonal", "D4-diagonal")
-#: equivarified model -> the augmented plain CNN it is compared with
-PAIRS = {"C4-regular": "plain+C4-aug", "C4-diagonal": "plain+C4-aug",
-         "D4-regular": "plain+D4-aug", "D4-diagonal": "plain+D4-aug"}
+FIRST_MODELS = ("plain", "plain+C4-aug", "plain+D4-aug", "C4-regular", "D4-regular", "C4-diagonal", "D4-diagonal")
+#: The fairer baselines (``models.BASELINES``): matched compute trained longer, joint read-out for
+#: augmentation, and the G-CNN with a plain 10-class read-out.
+FAIR_MODELS = ("plain-wide+C4-aug", "plain-wide+D4-aug", "plain+C4-aug-joint", "plain+D4-aug-joint",
+               "C4-diagonal-invariant", "D4-diagonal-invariant")
+MODELS = FIRST_MODELS + FAIR_MODELS
+#: (equivarified model, the augmented plain CNN it is compared with), gaps paired by seed
+PAIRS = (("C4-regular", "plain+C4-aug"), ("C4-diagonal", "plain+C4-aug"),
+         ("D4-regular", "plain+D4-aug"), ("D4-diagonal", "plain+D4-aug"),
+         ("C4-diagonal", "plain-wide+C4-aug"), ("C4-diagonal", "plain+C4-aug-joint"),
+         ("C4-diagonal-invariant", "plain-wide+C4-aug"),
+         ("D4-diagonal", "plain-wide+D4-aug"), ("D4-diagonal", "plain+D4-aug-joint"),
+         ("D4-diagonal-invariant", "plain-wide+D4-aug"))
 TESTS = ("upright", "rotated")
+#: Long training (``"training": "long"``): ``max(LONG_FACTOR·budget, LONG_MIN_EPOCHS·n)`` samples.
+LONG_FACTOR, LONG_MIN_EPOCHS = 5, 20
 
 
 def epochs_for(n: int, budget: int) -> int:
@@ -47,6 +58,24 @@ def epochs_for(n: int, budget: int) -> int:
     return max(5, math.ceil(budget / n))
 
 
+def epochs_of(model: Mapping[str, Any], n: int, budget: int) -> int:
+    """Epochs of one model at size ``n``: :func:`epochs_for`, or the long schedule for ``"training": "long"``.
+
+    Examples
+    --------
+    >>> epochs_of({"training": "long"}, 60000, 20000), epochs_of({}, 60000, 20000)
+    (20, 5)
+    """
+    if model.get("training") == "long":
+        return max(LONG_MIN_EPOCHS, math.ceil(LONG_FACTOR * budget / n))
+    return epochs_for(n, budget)
+
+
+def training_tflop(config: Mapping[str, Any], result: Mapping[str, Any]) -> float:
+    """Training compute: 3 × forward FLOPs (forward and backward) × images seen, in TFLOP."""
+    return 3 * float(result["forward_mflops"]) * 1e6 * int(config["epochs"]) * int(config["n_train"]) / 1e12
+
+
 def run_one(config: Mapping[str, Any]) -> dict[str, Any]:
     """Train on ``n_train`` upright digits; test errors on the upright and the rotated test sets."""
     data = R.mnist()
@@ -56,6 +85,7 @@ def run_one(config: Mapping[str, Any]) -> dict[str, Any]:
     history = R.train(model, train.as_float(), train.labels, epochs=int(config["epochs"]),
                       batch_size=int(config["batch_size"]), lr=float(config["lr"]), seed=int(config["seed"]),
                       augmentation=config["augmentation"], progress=bool(config.get("_progress", True)),
+                      joint_labels=config.get("readout") == "joint" and config.get("group") is None,
                       desc=f"{config['model']} n={config['n_train']} seed {config['seed']}")
     result: dict[str, Any] = {**describe(model), "history": history}
     for name, test in (("upright", data.test.take(order)), ("rotated", data.test_rotated.take(order))):
@@ -69,60 +99,90 @@ def configs(args: argparse.Namespace) -> list[dict[str, Any]]:
     n_test = args.n_test or (500 if args.quick else 10000)
     budget = args.budget or (600 if args.quick else 20000)
     return [{"experiment": "data_sizes", **model_config(name), "n_train": n, "n_test": n_test,
-             "epochs": epochs_for(n, budget), "batch_size": 64, "lr": 1e-3, "seed": seed, "backend": args.backend,
+             "epochs": epochs_of(model_config(name), n, budget), "batch_size": 64, "lr": 1e-3, "seed": seed, "backend": args.backend,
              "quick": bool(args.quick)}
             for n in args.sizes for seed in args.seeds for name in args.models]
 
 
+def _latest_per_seed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One run per seed (the last finished, if a seed ran twice under another training budget)."""
+    return list({r["config"]["seed"]: r for r in records}.values())
+
+
+def _cell(rs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Errors on both test sets, last-epoch training accuracy, training compute and seeds of one cell."""
+    return {**{t: R.mean_std(r["result"][f"error_{t}"] for r in rs) for t in TESTS},
+            "train_accuracy": R.mean_std(r["result"]["history"][-1]["accuracy"] for r in rs),
+            "training_tflop": training_tflop(rs[0]["config"], rs[0]["result"]),
+            "epochs": int(rs[0]["config"]["epochs"]), "seeds": R.seeds(rs)}
+
+
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per model and size: error mean ± std on both test sets; per pair and size: the paired gap."""
-    by = {(r["config"]["model"], r["config"]["n_train"], r["config"]["seed"]): r for r in records}
-    models = list(dict.fromkeys(r["config"]["model"] for r in records))
-    sizes = sorted({r["config"]["n_train"] for r in records})
+    """Per model and size: errors, training accuracy, compute, seeds; per pair and size: the paired gap."""
+    rows = R.cells(records, ignore=("n_train", "epochs"), order=MODELS)
+    sizes = sorted({int(r["config"]["n_train"]) for r in records})
     errors: dict[str, Any] = {}
-    for m in models:
-        errors[m] = {}
+    by: dict[tuple[str, int, int], dict[str, Any]] = {}
+    for label, rs in rows.items():
+        errors[label] = {}
         for n in sizes:
-            rs = [r for (mm, nn_, _), r in by.items() if mm == m and nn_ == n]
-            if rs:
-                errors[m][str(n)] = {t: R.mean_std(r["result"][f"error_{t}"] for r in rs) for t in TESTS}
-                errors[m][str(n)]["seeds"] = sorted(r["config"]["seed"] for r in rs)
+            at = _latest_per_seed([r for r in rs if r["config"]["n_train"] == n])
+            if at:
+                errors[label][str(n)] = _cell(at)
+                by.update({(label, n, int(r["config"]["seed"])): r for r in at})
     gaps: dict[str, Any] = {}
-    for eq, aug in PAIRS.items():
-        if eq not in models or aug not in models:
+    for eq, aug in PAIRS:
+        if eq not in rows or aug not in rows:
             continue
         gaps[f"{eq} − {aug}"] = {}
         for n in sizes:
-            seeds = sorted(s for (mm, nn_, s) in by if mm == eq and nn_ == n and (aug, n, s) in by)
-            if seeds:
+            common = sorted(s for (m, nn_, s) in by if m == eq and nn_ == n and (aug, n, s) in by)
+            if common:
                 gaps[f"{eq} − {aug}"][str(n)] = {
-                    t: R.mean_std(by[eq, n, s]["result"][f"error_{t}"] - by[aug, n, s]["result"][f"error_{t}"]
-                                  for s in seeds) for t in TESTS}
-    cost = {m: {k: next(r["result"][k] for r in records if r["config"]["model"] == m)
-                for k in ("params", "forward_mflops")} for m in models}
+                    **{t: R.mean_std(by[eq, n, s]["result"][f"error_{t}"] - by[aug, n, s]["result"][f"error_{t}"]
+                                     for s in common) for t in TESTS}, "seeds": common}
+    cost = {label: {k: rs[0]["result"][k] for k in ("params", "forward_mflops")} for label, rs in rows.items()}
     return {"errors": errors, "gaps": gaps, "cost": cost, "sizes": sizes}
 
 
+def _all_seeds(summary: dict[str, Any]) -> list[int]:
+    return sorted({s for e in summary["errors"].values() for c in e.values() for s in c["seeds"]})
+
+
+def _error_cell(cell: dict[str, Any], test: str, every: list[int]) -> str:
+    """``error ± std · train acc · TFLOP`` (and the seeds, when the cell lacks some)."""
+    text = (f"{R.fmt(cell[test])} · train {cell['train_accuracy']['mean'] * 100:.1f} · "
+            f"{cell['training_tflop']:.2g} TF")
+    return text if cell["seeds"] == every else f"{text} · seeds {R.seed_list(cell['seeds'])}"
+
+
 def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) -> str:
-    """The markdown page: cost, error tables, gap tables."""
+    """The markdown page: cost, error tables (with training accuracy and compute), gap tables."""
     lines = R.header_lines("Experiment 2 — equivarification against data augmentation, across training sizes",
                            records, quick)
+    if not records:
+        return "\n".join(lines + ["No finished runs.", ""])
+    every = _all_seeds(summary)
     cfg = records[0]["config"]
     lines += [f"Test: {cfg['n_test']} MNIST test digits, upright and in the authors' C4-rotated set (`rot_k`). "
-              "Test error in %, mean ± std (ddof=1) over the seeds listed in the JSON. Training: Adam (lr drop after "
-              f"2/3), epochs per size {dict((r['config']['n_train'], r['config']['epochs']) for r in records)}.", "",
+              f"Test error in %, mean ± std (ddof=1) over seeds {R.seed_list(every)} (a cell with fewer seeds "
+              "names them). Training: Adam (lr drop after 2/3); `max(20,000, 5·n)` training samples, and "
+              f"`max({LONG_FACTOR}·20,000, {LONG_MIN_EPOCHS}·n)` for the `plain-wide` models. Each cell also "
+              "gives the training accuracy of the last epoch (%, on the augmented batches as trained; the share "
+              "of joint (class, pose) targets hit for joint read-outs) and the training compute "
+              "(3 × forward FLOPs × images seen, TFLOP).", "",
               "Cost of each model (free parameters; forward FLOPs per 28×28 image):", ""]
     lines.append(R.markdown_table(["model", "params", "MFLOP/img"],
                                   [[m, c["params"], c["forward_mflops"]] for m, c in summary["cost"].items()]))
     sizes = summary["sizes"]
     for t in TESTS:
-        lines += ["", f"Test error (%) on the {t} test set:", ""]
-        rows = [[m] + [R.fmt(e[str(n)][t]) if str(n) in e else "—" for n in sizes]
+        lines += ["", f"Test error (%) on the {t} test set · training accuracy (%) · training compute:", ""]
+        rows = [[m] + [_error_cell(e[str(n)], t, every) if str(n) in e else "—" for n in sizes]
                 for m, e in summary["errors"].items()]
         lines.append(R.markdown_table(["model"] + [f"n={n}" for n in sizes], rows))
     for t in TESTS:
-        lines += ["", f"Gap to augmentation on the {t} test set, error(equivarified) − error(augmented plain), "
-                      "percentage points, paired by seed (negative: equivarification better):", ""]
+        lines += ["", f"Gap on the {t} test set, error(equivarified) − error(baseline), percentage points, paired by "
+                      "seed (negative: equivarification better):", ""]
         rows = [[pair] + [R.fmt(g[str(n)][t]) if str(n) in g else "—" for n in sizes]
                 for pair, g in summary["gaps"].items()]
         lines.append(R.markdown_table(["pair"] + [f"n={n}" for n in sizes], rows))
@@ -166,20 +226,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="training samples per run, at least 5 epochs (default 20000; quick 600)")
     parser.add_argument("--n-test", type=int, default=None, help="test digits (default 10000; quick 500)")
     args = parser.parse_args(argv)
-    grid = [100, 300] if args.quick else list(SIZES)
     if args.sizes is None:
-        args.sizes = grid
+        args.sizes = [100, 300] if args.quick else list(SIZES)
     R.run_grid(configs(args), run_one, args)
-    sizes = sorted(set(grid) | set(args.sizes))
-    everything = argparse.Namespace(**{**vars(args), "models": list(MODELS), "sizes": sizes})
-    records = R.stored(configs(everything))
+    records = R.finished("data_sizes", args.quick)
     summary = summarise(records)
-    suffix = R.mode_suffix(args.quick)
-    R.write_json(R.PAPER_RESULTS / f"data_sizes{suffix}.json", {"summary": summary, "runs": records})
-    text = report(records, summary, args.quick)
-    R.write_text(R.PAPER_RESULTS / f"data_sizes{suffix}.md", text)
-    plot(summary, R.PAPER_RESULTS / f"data_sizes{suffix}.png")
-    print(text)
+    R.write_outputs("data_sizes", args.quick, summary, records, report(records, summary, args.quick), plot)
     return 0
 
 

@@ -28,14 +28,14 @@ import numpy as np
 import groupcore as gc
 from groupcore import nn
 
-__all__ = ["GROUPS", "WIDTHS", "MODELS", "DEEP", "model_config", "group_of", "small_cnn", "build", "forward_flops",
-           "describe"]
+__all__ = ["GROUPS", "WIDTHS", "MODELS", "BASELINES", "DEEP", "model_config", "group_of", "small_cnn", "build", "published_cnn",
+           "forward_flops", "describe"]
 
 #: Group names accepted by the experiments (C8/C16 act by interpolated rotations).
 GROUPS = ("C4", "D4", "C8", "C16")
 
 #: Channels (per group element for lifted networks) giving about equal parameter counts
-#: (plain 22 ≈ 10.6k, C4 8 ≈ 10.5k, D4 5 ≈ 12.1k, C8 5 ≈ 12.1k, C16 3 ≈ 14.0k).
+#: (plain 22: 10,460; C4 8: 10,530; D4 5: 11,945; C8 5: 11,945; C16 3: 13,387; checked by a test).
 WIDTHS = {"plain": 22, "C4": 8, "D4": 5, "C8": 5, "C16": 3}
 
 NUM_CLASSES = 10
@@ -54,6 +54,23 @@ MODELS: dict[str, tuple[str | None, str | None, str | None]] = {
     "C16-regular": ("C16", "regular", None),
 }
 
+#: The fairer baselines of experiment 2: name -> configuration entries beyond :data:`MODELS`'.
+#: ``plain-wide+G-aug``: the augmented plain CNN widened to the forward FLOPs of the G network
+#: (32 channels: 2.78 MFLOP against C4's 2.83; 41: 4.23 against D4's 4.19) and trained longer
+#: (``"training": "long"``, see ``data_sizes.py``); ``plain+G-aug-joint``: the augmented plain
+#: CNN with the joint (class, pose) read-out, trained on the pose of each augmentation;
+#: ``G-diagonal-invariant``: the G-CNN with a plain 10-class read-out (max over G).
+BASELINES: dict[str, dict[str, Any]] = {
+    "plain-wide+C4-aug": {"group": None, "frame": None, "width": 32, "augmentation": "C4", "training": "long"},
+    "plain-wide+D4-aug": {"group": None, "frame": None, "width": 41, "augmentation": "D4", "training": "long"},
+    "plain+C4-aug-joint": {"group": None, "frame": None, "width": 22, "augmentation": "C4", "readout": "joint"},
+    "plain+D4-aug-joint": {"group": None, "frame": None, "width": 22, "augmentation": "D4", "readout": "joint"},
+    "C4-diagonal-invariant": {"group": "C4", "frame": "diagonal", "width": 8, "augmentation": None,
+                              "readout": "invariant"},
+    "D4-diagonal-invariant": {"group": "D4", "frame": "diagonal", "width": 5, "augmentation": None,
+                              "readout": "invariant"},
+}
+
 #: Deeper joint-read-out models (``groupcore.nn.p4cnn``, GroupBatchNorm, diagonal frame):
 #: name -> (group, channels per element); about 25k parameters each.
 DEEP: dict[str, tuple[str, int]] = {"C4-P4CNN": ("C4", 10), "D4-P4MCNN": ("D4", 7)}
@@ -69,12 +86,14 @@ def model_config(name: str) -> dict[str, Any]:
     >>> model_config("C4-P4CNN")["arch"]
     'p4cnn'
     """
+    if name in BASELINES:
+        return {"model": name, **BASELINES[name]}
     if name in DEEP:
         group, channels = DEEP[name]
         return {"model": name, "group": group, "frame": "diagonal", "width": channels, "augmentation": None,
                 "arch": "p4cnn", "batch_norm": True}
     if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; choose from {sorted(MODELS) + sorted(DEEP)}")
+        raise ValueError(f"unknown model {name!r}; choose from {sorted(MODELS) + sorted(DEEP) + sorted(BASELINES)}")
     group, frame, aug = MODELS[name]
     return {"model": name, "group": group, "frame": frame, "width": WIDTHS[group or "plain"], "augmentation": aug}
 
@@ -94,8 +113,13 @@ def group_of(name: str) -> gc.Group:
 
 
 def small_cnn(group: str | None = None, *, frame: str = "regular", width: int | None = None,
-              seed: int = 0) -> nn.Sequential:
+              readout: str | None = None, seed: int = 0) -> nn.Sequential:
     """The small CNN (``group=None``) or its equivarification for ``group`` in ``frame``.
+
+    ``readout``: the default is 10 logits for the plain CNN and the joint (class, pose) read-out
+    for a lifted one; ``"joint"`` gives the plain CNN ``|G|·10`` outputs for the group of its
+    augmentation (pass ``group`` via :func:`build`), ``"invariant"`` gives a lifted network the
+    maximum over G and 10 logits.
 
     Examples
     --------
@@ -108,19 +132,25 @@ def small_cnn(group: str | None = None, *, frame: str = "regular", width: int | 
     rng = np.random.default_rng(seed)
     if group is None:
         w = WIDTHS["plain"] if width is None else int(width)
-        return nn.Sequential(
-            nn.Conv2d(1, w, 5, seed=rng), nn.ReLU(), nn.MaxPool2d(2, input_size=(24, 24)),
-            nn.Conv2d(w, w, 3, seed=rng), nn.ReLU(), nn.MaxPool2d(2, input_size=(10, 10)),
-            nn.Conv2d(w, NUM_CLASSES, 5, seed=rng), nn.Flatten())
+        return _plain_small(w, NUM_CLASSES, rng)
     G = group_of(group)
     w = WIDTHS[group] if width is None else int(width)
+    tail = [nn.GroupPool("max"), nn.Flatten()] if readout == "invariant" else [nn.Flatten(keep_group=True),
+                                                                                nn.JointReadout()]
     return nn.Sequential(
         nn.LiftingConv2d(G, 1, w, 5, frame=frame, seed=rng), nn.ReLU(),
         nn.MaxPool2d(2, frame=frame, input_size=(24, 24)),
         nn.GroupConv2d(G, w, w, 3, frame=frame, seed=rng), nn.ReLU(),
         nn.MaxPool2d(2, frame=frame, input_size=(10, 10)),
-        nn.GroupConv2d(G, w, NUM_CLASSES, 5, frame=frame, seed=rng),
-        nn.Flatten(keep_group=True), nn.JointReadout())
+        nn.GroupConv2d(G, w, NUM_CLASSES, 5, frame=frame, seed=rng), *tail)
+
+
+def _plain_small(width: int, outputs: int, rng: np.random.Generator) -> nn.Sequential:
+    """The small plain CNN with ``width`` channels and ``outputs`` logits."""
+    return nn.Sequential(
+        nn.Conv2d(1, width, 5, seed=rng), nn.ReLU(), nn.MaxPool2d(2, input_size=(24, 24)),
+        nn.Conv2d(width, width, 3, seed=rng), nn.ReLU(), nn.MaxPool2d(2, input_size=(10, 10)),
+        nn.Conv2d(width, outputs, 5, seed=rng), nn.Flatten())
 
 
 def build(config: Mapping[str, Any]) -> nn.Sequential:
@@ -135,8 +165,70 @@ def build(config: Mapping[str, Any]) -> nn.Sequential:
     if config.get("arch") == "p4cnn":
         return nn.p4cnn(group_of(str(config["group"])), frame=str(config["frame"]), channels=int(config["width"]),
                         batch_norm=bool(config["batch_norm"]), readout="joint", seed=seed)
+    if config.get("group") is None and config.get("readout") == "joint":
+        outputs = group_of(str(config["augmentation"])).order * NUM_CLASSES
+        return _plain_small(int(config["width"]), outputs, np.random.default_rng(seed))
     return small_cnn(config.get("group"), frame=config.get("frame") or "regular", width=config.get("width"),
-                     seed=seed)
+                     readout=config.get("readout"), seed=seed)
+
+
+def _published_block(layers: list[nn.Layer], conv: nn.Layer, channels: int, dropout: float, rng: Any) -> None:
+    """conv → batch norm → ReLU [→ dropout], the order of ``ConvBNAct`` in Cohen & Welling's code."""
+    layers += [conv, nn.GroupBatchNorm(channels), nn.ReLU()]
+    if dropout:
+        layers.append(nn.Dropout(dropout, seed=rng))
+
+
+def published_cnn(group: str | None, channels: int, *, dropout: float = 0.0, seed: int = 0) -> nn.Sequential:
+    """Cohen & Welling's MNIST-rot Z2CNN (``group=None``) or P4CNN-like G-CNN, as their released code builds it.
+
+    ``MNIST_ROT/models/Z2CNN.py`` and ``P4CNN.py`` of ``tscohen/gconv_experiments``: six 3×3
+    convolution → batch norm → ReLU blocks, a 2×2 max pooling after the second block's ReLU, a
+    4×4 convolution to 10 channels, then the maximum over G (and over the 1×1 space). The Z2CNN
+    has dropout 0.3 after the ReLU of blocks 1, 3, 4, 5 and 6 (pass ``dropout=0.3``); the P4CNN
+    none. Weights are drawn from N(0, 1/fan_in), Chainer's and GrouPy's default
+    (``groupy/gconv/chainer_gconv/splitgconv2d.py``), biases start at 0. Batch norm statistics are
+    shared over G, space and batch, as Chainer's ``BatchNormalization(C)`` computes them on
+    ``(B, C, |G|, H, W)`` maps. C8 and other non-grid groups use interpolated rotations.
+
+    Examples
+    --------
+    >>> net = published_cnn("C4", 10)
+    >>> net.num_params, net(np.zeros((2, 1, 28, 28), np.float32)).shape
+    (24680, (2, 10))
+    >>> published_cnn(None, 20, dropout=0.3)(np.zeros((1, 1, 28, 28), np.float32)).shape
+    (1, 10)
+    """
+    rng = np.random.default_rng(seed)
+    layers: list[nn.Layer] = []
+    drops = [dropout, 0.0, dropout, dropout, dropout, dropout]
+    if group is None:
+        convs = [nn.Conv2d(1 if i == 0 else channels, channels, 3, seed=rng) for i in range(6)]
+        top: nn.Layer = nn.Conv2d(channels, NUM_CLASSES, 4, seed=rng)
+        pool = nn.MaxPool2d(2, allow_approximate=True)
+        tail: list[nn.Layer] = [nn.Flatten()]
+    else:
+        G = group_of(group)
+        convs = [nn.LiftingConv2d(G, 1, channels, 3, frame="diagonal", seed=rng)]
+        convs += [nn.GroupConv2d(G, channels, channels, 3, frame="diagonal", seed=rng) for _ in range(5)]
+        top = nn.GroupConv2d(G, channels, NUM_CLASSES, 4, frame="diagonal", seed=rng)
+        pool = nn.MaxPool2d(2, frame="diagonal", input_size=(24, 24))
+        tail = [nn.GroupPool("max"), nn.Flatten()]
+    for i, (conv, p) in enumerate(zip(convs, drops)):
+        _published_block(layers, conv, channels, p, rng)
+        if i == 1:
+            layers.append(pool)
+    net = nn.Sequential(*layers, top, *tail)
+    _chainer_scale(net)
+    return net
+
+
+def _chainer_scale(net: nn.Sequential) -> None:
+    """Rescale He-normal N(0, 2/fan_in) convolution weights to Chainer's N(0, 1/fan_in)."""
+    for leaf in net.leaves():
+        for name in ("weight", "theta"):
+            if name in leaf.params and not isinstance(leaf, nn.GroupBatchNorm):
+                leaf.params[name] = (leaf.params[name] / np.float32(np.sqrt(2.0))).astype(np.float32)
 
 
 def forward_flops(model: nn.Sequential, input_shape: tuple[int, ...] = (1, 1, 28, 28)) -> int:

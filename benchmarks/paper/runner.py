@@ -12,10 +12,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import shlex
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -29,13 +27,14 @@ for _folder in (Path(__file__).resolve().parent, Path(__file__).resolve().parent
 from common import RESULTS, machine, write_json  # noqa: E402
 from models import group_of  # noqa: E402
 
-from groupcore import backends, nn  # noqa: E402
-from groupcore.datasets import augment, rotate_angles  # noqa: E402
+from groupcore import backends, fileio, nn  # noqa: E402
+from groupcore.datasets import apply_elements, rotate_angles  # noqa: E402
 
 __all__ = ["PAPER_RESULTS", "config_key", "run_path", "cached_run", "common_arguments", "command_line",
            "get_backend", "train", "predict", "class_predictions", "mean_std", "fmt", "write_text",
            "markdown_table", "mode_suffix", "Progress", "mnist", "test_order", "make_model",
-           "save_figure", "pyplot", "header_lines", "describe_config", "run_grid", "stored"]
+           "save_figure", "pyplot", "header_lines", "describe_config", "run_grid", "stored", "results_root",
+           "finished", "setting", "cells", "seeds", "seed_list", "write_outputs"]
 
 PAPER_RESULTS = RESULTS / "paper"
 NUM_CLASSES = 10
@@ -54,13 +53,18 @@ def config_key(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def run_path(config: Mapping[str, Any], root: Path = PAPER_RESULTS) -> Path:
+def results_root(root: Path | None = None) -> Path:
+    """``root``, or the results folder of the paper's experiments (read when called, so tests can move it)."""
+    return PAPER_RESULTS if root is None else Path(root)
+
+
+def run_path(config: Mapping[str, Any], root: Path | None = None) -> Path:
     """Where the finished run of ``config`` is stored (``root/runs/<experiment>/<key>.json``)."""
-    return root / "runs" / str(config["experiment"]) / f"{config_key(config)}.json"
+    return results_root(root) / "runs" / str(config["experiment"]) / f"{config_key(config)}.json"
 
 
 def cached_run(config: Mapping[str, Any], fn: Callable[[Mapping[str, Any]], dict[str, Any]], *,
-               root: Path = PAPER_RESULTS, force: bool = False, log: Callable[[str], None] = print) -> dict[str, Any]:
+               root: Path | None = None, force: bool = False, log: Callable[[str], None] = print) -> dict[str, Any]:
     """The stored record of ``config``'s run, or run ``fn(config)`` now and store it.
 
     The record holds ``config``, ``key``, ``result`` (what ``fn`` returned), ``wall_s``,
@@ -103,6 +107,8 @@ def common_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     parser.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
     parser.add_argument("--force", action="store_true", help="rerun runs that are already stored")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="runs trained at once, one process each (default 1; use single-threaded BLAS)")
     parser.add_argument("--report-only", action="store_true",
                         help="run nothing; rewrite the tables and plots from the stored runs")
     return parser
@@ -112,7 +118,7 @@ def command_line() -> str:
     """The command that is running, as a shell line (relative to the repository root when possible)."""
     argv = list(sys.argv)
     script = Path(argv[0]).resolve() if argv and argv[0] else None
-    repo = PAPER_RESULTS.parents[2]
+    repo = Path(__file__).resolve().parents[2]
     if script is not None and script.is_file():
         try:
             argv[0] = str(script.relative_to(repo))
@@ -164,24 +170,31 @@ class Progress:
             self._bar.close()
 
 
-def _augmented(x: np.ndarray, augmentation: str | None, rng: np.random.Generator) -> np.ndarray:
+def _augmented(x: np.ndarray, augmentation: str | None,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+    """The batch transformed by ``augmentation`` and the group element applied to each image (None for angles)."""
     if augmentation is None:
-        return x
+        return x, None
     if augmentation in ("C4", "D4"):
-        return augment(x, group_of(augmentation), rng)
+        G = group_of(augmentation)
+        poses = rng.integers(G.order, size=x.shape[0])          # the draw groupcore.datasets.augment makes
+        return apply_elements(x, G, poses), poses
     if augmentation == "angle":
-        return rotate_angles(x, rng.uniform(0.0, 360.0, size=x.shape[0]), order=1)
+        return rotate_angles(x, rng.uniform(0.0, 360.0, size=x.shape[0]), order=1), None
     raise ValueError(f"unknown augmentation {augmentation!r}; use None, 'C4', 'D4' or 'angle'")
 
 
 def train(model: nn.Sequential, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int = 64,
           lr: float = 1e-3, lr_decay_at: float | None = 2 / 3, seed: int = 0, augmentation: str | None = None,
-          desc: str = "train", progress: bool = True) -> list[dict[str, float]]:
+          joint_labels: bool = False, desc: str = "train", progress: bool = True) -> list[dict[str, float]]:
     """Adam on softmax cross-entropy, seeded shuffles, optional per-batch augmentation.
 
     ``augmentation``: ``"C4"``/``"D4"`` (each image by a random exact element), ``"angle"``
-    (a uniform random angle, bilinear), or ``None``. The learning rate drops tenfold after
-    the fraction ``lr_decay_at`` of the epochs (``None``: constant).
+    (a uniform random angle, bilinear), or ``None``. With ``joint_labels`` (a network with the
+    joint read-out trained on group-augmented images), the target of class c turned by element g
+    is ``g·10 + c``, the pose the equivarified networks predict. The learning rate drops tenfold
+    after the fraction ``lr_decay_at`` of the epochs (``None``: constant). The history's
+    ``accuracy`` is the share of training targets hit during the epoch (augmented batches).
     """
     rng = np.random.default_rng(seed)
     opt = nn.Adam(lr=lr)
@@ -197,9 +210,11 @@ def train(model: nn.Sequential, x: np.ndarray, y: np.ndarray, *, epochs: int, ba
             total, correct, t0 = 0.0, 0, time.perf_counter()
             for s in range(0, n, batch_size):
                 idx = order[s:s + batch_size]
-                loss, pred = model.train_step(_augmented(x[idx], augmentation, rng), y[idx], opt)
+                xb, poses = _augmented(x[idx], augmentation, rng)
+                yb = y[idx] if not joint_labels or poses is None else poses * NUM_CLASSES + y[idx]
+                loss, pred = model.train_step(xb, yb, opt)
                 total += loss * idx.size
-                correct += int((pred == y[idx]).sum())
+                correct += int((pred == yb).sum())
                 bar.update(loss)
             history.append({"epoch": epoch + 1, "loss": total / n, "accuracy": correct / n,
                             "lr": opt.lr, "seconds": round(time.perf_counter() - t0, 3)})
@@ -276,23 +291,13 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def write_text(path: Path, text: str) -> Path:
-    """Write ``text`` atomically (temporary file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-    return path
+    """Write ``text`` atomically (:func:`groupcore.fileio.write_text`)."""
+    return fileio.write_text(path, text)
 
 
 def save_figure(fig: Any, path: Path) -> Path:
-    """Save a matplotlib figure atomically as PNG."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    os.replace(tmp, path)
-    return path
+    """Save a matplotlib figure atomically as PNG (:func:`groupcore.fileio.save_figure`)."""
+    return fileio.save_figure(fig, path, dpi=120, bbox_inches="tight")
 
 
 def pyplot() -> Any:
@@ -350,6 +355,9 @@ def run_grid(configs: Sequence[Mapping[str, Any]], run_one: Callable[[Mapping[st
     """Run (or load) every configuration in order, numbering them ``[i/n]`` (nothing with ``--report-only``)."""
     if getattr(args, "report_only", False):
         return []
+    workers = int(getattr(args, "workers", 1))
+    if workers > 1:
+        return _run_parallel(configs, run_one, args, workers)
     records = []
     for i, cfg in enumerate(configs, 1):
         print(f"[{i}/{len(configs)}]", end=" ", flush=True)
@@ -357,7 +365,23 @@ def run_grid(configs: Sequence[Mapping[str, Any]], run_one: Callable[[Mapping[st
     return records
 
 
-def stored(configs: Sequence[Mapping[str, Any]], root: Path = PAPER_RESULTS) -> list[dict[str, Any]]:
+def _cached_quietly(cfg: Mapping[str, Any], run_one: Callable[[Mapping[str, Any]], dict[str, Any]],
+                    force: bool) -> dict[str, Any]:
+    return cached_run(cfg, lambda c: run_one({**c, "_progress": False}), force=force,
+                      log=lambda m: print(m, flush=True))
+
+
+def _run_parallel(configs: Sequence[Mapping[str, Any]], run_one: Callable[[Mapping[str, Any]], dict[str, Any]],
+                  args: argparse.Namespace, workers: int) -> list[dict[str, Any]]:
+    """Run the grid on ``workers`` forked processes, in the order given (no progress bars)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_cached_quietly, cfg, run_one, args.force) for cfg in configs]
+        return [f.result() for f in futures]
+
+
+def stored(configs: Sequence[Mapping[str, Any]], root: Path | None = None) -> list[dict[str, Any]]:
     """The stored records of those ``configs`` that have finished (in the order given)."""
     records = []
     for cfg in configs:
@@ -366,3 +390,92 @@ def stored(configs: Sequence[Mapping[str, Any]], root: Path = PAPER_RESULTS) -> 
             with open(path, encoding="utf-8") as fh:
                 records.append(json.load(fh))
     return records
+
+
+# ---------------------------------------------------------------------------- summaries from every finished run
+#: Configuration entries that never separate two runs into different table cells.
+NOT_A_SETTING = ("seed", "backend")
+
+
+def finished(experiment: str, quick: bool, root: Path | None = None) -> list[dict[str, Any]]:
+    """Every finished run of ``experiment`` in the cache (quick or full ones), in the order they finished.
+
+    Summaries are built from this, never from the seeds or models of the command that runs now,
+    so a partial command (one seed, one model) cannot shrink a table.
+    """
+    folder = results_root(root) / "runs" / experiment
+    records = []
+    for path in sorted(folder.glob("*.json")):
+        with open(path, encoding="utf-8") as fh:
+            record = json.load(fh)
+        if bool(record["config"].get("quick", False)) == bool(quick):
+            records.append(record)
+    return sorted(records, key=lambda r: (str(r.get("finished", "")), r["key"]))
+
+
+def setting(config: Mapping[str, Any], ignore: Sequence[str] = ()) -> dict[str, Any]:
+    """``config`` without the entries that do not define a table cell (seed, backend, ``ignore``)."""
+    return {k: v for k, v in config.items() if k not in NOT_A_SETTING and k not in ignore and not k.startswith("_")}
+
+
+def cells(records: Sequence[Mapping[str, Any]], label: Callable[[Mapping[str, Any]], str] = lambda c: str(c["model"]),
+          *, ignore: Sequence[str] = (), order: Sequence[str] = ()) -> dict[str, list[dict[str, Any]]]:
+    """Group runs that differ only in seed (and backend, and ``ignore``) under one row label.
+
+    Rows with the same ``label`` but different settings get the differing entries appended,
+    e.g. ``"P4CNN (epochs=10)"``. Rows come in the order of ``order`` (model names), then as found.
+
+    Examples
+    --------
+    >>> rs = [{"config": {"model": "a", "seed": s, "epochs": e}} for s, e in [(0, 5), (1, 5), (0, 9)]]
+    >>> {k: len(v) for k, v in cells(rs).items()}
+    {'a (epochs=5)': 2, 'a (epochs=9)': 1}
+    """
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault(json.dumps(setting(r["config"], ignore), sort_keys=True, default=str), []).append(dict(r))
+    settings = {k: json.loads(k) for k in groups}
+    names = {k: label(settings[k]) for k in groups}
+    labelled: dict[str, list[dict[str, Any]]] = {}
+    for k, rs in groups.items():
+        twins = [settings[o] for o in groups if names[o] == names[k] and o != k]
+        labelled[names[k] + _difference(settings[k], twins)] = rs
+    rank = {name: i for i, name in enumerate(order)}
+    keys = sorted(labelled, key=lambda n: rank.get(str(labelled[n][0]["config"].get("model")), len(rank)))
+    return {k: labelled[k] for k in keys}
+
+
+def _difference(mine: Mapping[str, Any], others: Sequence[Mapping[str, Any]]) -> str:
+    """`` (key=value, …)`` for the entries of ``mine`` that some twin setting lacks or sets otherwise."""
+    if not others:
+        return ""
+    keys = sorted({k for o in others for k in set(mine) | set(o) if mine.get(k) != o.get(k)})
+    shown = [f"{k}={mine[k]}" for k in keys if k in mine][:3]
+    return f" ({', '.join(shown)})" if shown else ""
+
+
+def seeds(records: Sequence[Mapping[str, Any]]) -> list[int]:
+    """The sorted seeds of ``records``."""
+    return sorted(int(r["config"]["seed"]) for r in records)
+
+
+def seed_list(values: Sequence[int]) -> str:
+    """``"0, 1, 2"``.
+
+    Examples
+    --------
+    >>> seed_list([2, 0])
+    '0, 2'
+    """
+    return ", ".join(str(v) for v in sorted(values))
+
+
+def write_outputs(experiment: str, quick: bool, summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]],
+                  text: str, plot: Callable[[Mapping[str, Any], Path], None]) -> None:
+    """Write ``<experiment>{.quick}.json`` (summary and every run), ``.md`` and ``.png``; print the page."""
+    base = f"{experiment}{mode_suffix(quick)}"
+    write_json(results_root() / f"{base}.json", {"summary": summary, "runs": list(records)})
+    write_text(results_root() / f"{base}.md", text)
+    if summary:
+        plot(summary, results_root() / f"{base}.png")
+    print(text)
