@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
+from array_api_compat import device, is_array_api_obj
 from numpy.typing import ArrayLike
 
-from .action import _namespace, permute_axes
+from .action import permute_axes
 from .errors import NotAnActionError
 from .group import Group
+from .namespace import namespace
 
 __all__ = ["lift", "project", "regular_act"]
 
@@ -26,7 +28,8 @@ def lift(F: ArrayLike | Callable[[Any], Any], action: Any, axis: int | None = No
     ----------
     F : array_like or callable
         A table with ``F[x]`` for each point of X (extra trailing axes are values in Z),
-        or a function on arrays acted on by ``action.apply``.
+        or a function on arrays acted on by ``action.apply``. A table that is an array stays
+        in its library and on its device; a plain sequence is read as NumPy.
     action : Action or ApproximateAction
         How G acts on X.
     axis : int, optional
@@ -35,9 +38,10 @@ def lift(F: ArrayLike | Callable[[Any], Any], action: Any, axis: int | None = No
 
     Returns
     -------
-    ndarray or callable
-        For a table, ``F̂`` of shape ``(m, |G|, ...)`` with ``F̂[x, g] = F[g⁻¹·x]``.
-        For a callable, ``x ↦ stack_g F(g⁻¹·x)``.
+    array or callable
+        For a table, ``F̂`` of shape ``(m, |G|, ...)`` with ``F̂[x, g] = F[g⁻¹·x]``, an array
+        of the table's library. For a callable, ``x ↦ stack_g F(g⁻¹·x)``, stacked by the
+        outputs' own namespace.
 
     Examples
     --------
@@ -49,13 +53,17 @@ def lift(F: ArrayLike | Callable[[Any], Any], action: Any, axis: int | None = No
     G: Group = action.group
     if callable(F):
         return _lift_callable(F, action, axis)
-    table = np.asarray(F)
-    if table.ndim == 0 or table.shape[0] != action.size:
-        raise ValueError(f"F must have one entry per point of X ({action.size}); got shape {table.shape}")
+    xp = namespace(F)
+    table = F if is_array_api_obj(F) else xp.asarray(F)
+    shape = tuple(table.shape)
+    if not shape or shape[0] != action.size:
+        raise ValueError(f"F must have one entry per point of X ({action.size}); got shape {shape}")
     if not getattr(action, "is_exact", True):
         raise NotAnActionError(f"{action!r} is not a group action (interpolated elements do not compose "
                                f"exactly), so a table on X cannot be lifted through it; lift a callable instead")
-    return table[action.table[G.inverse].T]          # (m, n, ...): F[A[g⁻¹, x]]
+    index = action.table[G.inverse].T.astype(np.int64)                  # (m, n): A[g⁻¹, x]
+    gathered = xp.take(table, xp.asarray(index.reshape(-1), device=device(table)), axis=0)
+    return xp.reshape(gathered, index.shape + shape[1:])                # F̂[x, g] = F[A[g⁻¹, x]]
 
 
 def _lift_callable(F: Callable[[Any], Any], action: Any, axis: int | None) -> Callable[[Any], Any]:
@@ -63,7 +71,7 @@ def _lift_callable(F: Callable[[Any], Any], action: Any, axis: int | None) -> Ca
 
     def F_hat(x: Any) -> Any:
         outs = [F(action.apply(int(G.inverse[g]), x)) for g in range(G.order)]
-        xp = _namespace(outs[0])
+        xp = namespace(*outs)
         pos = min(2, outs[0].ndim) if axis is None else axis
         return xp.stack(outs, axis=pos)
 
@@ -75,13 +83,15 @@ def _lift_callable(F: Callable[[Any], Any], action: Any, axis: int | None) -> Ca
 def project(s: Any, axis: int = -1) -> Any:
     """The projection ``p(s) = s(e)``: index 0 of the G axis.
 
+    ``s`` keeps its library and device; a plain sequence is read as NumPy.
+
     Examples
     --------
     >>> project(np.array([[1, 2], [3, 4]]), axis=1).tolist()
     [1, 3]
     """
-    xp = _namespace(s)
-    s = xp.asarray(s) if xp is np else s
+    if not is_array_api_obj(s):
+        s = namespace(s).asarray(s)
     idx = [slice(None)] * s.ndim
     idx[axis] = 0
     return s[tuple(idx)]
@@ -89,6 +99,8 @@ def project(s: Any, axis: int = -1) -> Any:
 
 def regular_act(G: Group, h: int, s: Any, axis: int = -1) -> Any:
     """The left regular action on Map(G, Z): ``(h·s)[g] = s[h⁻¹·g]`` along ``axis``.
+
+    ``s`` keeps its library and device (see :func:`groupcore.action.permute_axes`).
 
     Examples
     --------

@@ -25,6 +25,7 @@ from hypothesis.extra import numpy as hnp
 from groupcore import (Action, Group, GroupTooLargeError, alternating, cyclic, dihedral, direct_product, klein,
                        quaternion, symmetric)
 
+from .checks import _dtype_name
 from .gsets import generated_subgroup, grid_needs_square
 
 __all__ = ["groups", "actions", "maps", "images", "group_elements", "CI_PROFILE"]
@@ -173,9 +174,23 @@ def maps(n_in: int | Action, n_out: int) -> st.SearchStrategy[np.ndarray]:
     return hnp.arrays(np.int64, (size,), elements=st.integers(0, n_out - 1))
 
 
-def images(shape: tuple[int, ...], dtype: Any = np.float64, min_value: float = -1.0,
-           max_value: float = 1.0) -> st.SearchStrategy[np.ndarray]:
+def images(shape: tuple[int, ...], dtype: Any = np.float64, min_value: float = -1.0, max_value: float = 1.0, *,
+           xp: Any = None, device: Any = None) -> st.SearchStrategy[Any]:
     """Arrays of ``shape`` with finite values in ``[min_value, max_value]``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+    dtype
+        A float or integer dtype, of NumPy or of ``xp`` (``np.float32``, ``torch.float32``,
+        ``"float32"`` …).
+    min_value, max_value : float
+    xp : module, optional
+        The library the arrays are made in: ``torch``, ``jax.numpy``, ``array_api_strict``, an
+        array namespace … (default NumPy). Values are drawn with NumPy, then made by
+        ``xp.asarray`` with ``xp``'s dtype of the same name.
+    device : optional
+        Passed to ``xp.asarray`` (e.g. ``"cuda"`` for ``torch``).
 
     Examples
     --------
@@ -183,14 +198,25 @@ def images(shape: tuple[int, ...], dtype: Any = np.float64, min_value: float = -
     >>> find(images((2, 2), np.float32), lambda a: True).dtype
     dtype('float32')
     """
-    dt = np.dtype(dtype)
+    name = _dtype_name(dtype)
+    try:
+        dt = np.dtype(name)
+    except TypeError as err:
+        raise ValueError(f"images supports float and integer dtypes; got {dtype}") from err
     if dt.kind == "f":
         elements = st.floats(min_value, max_value, width=8 * dt.itemsize, allow_nan=False, allow_infinity=False)
     elif dt.kind in "iu":
         elements = st.integers(int(np.ceil(min_value)), int(np.floor(max_value)))
     else:
-        raise ValueError(f"images supports float and integer dtypes; got {dt}")
-    return hnp.arrays(dt, tuple(shape), elements=elements)
+        raise ValueError(f"images supports float and integer dtypes; got {dtype}")
+    drawn = hnp.arrays(dt, tuple(shape), elements=elements)
+    if xp is None:
+        return drawn
+    target = getattr(xp, dt.name, None)
+    if target is None:
+        raise ValueError(f"{getattr(xp, '__name__', xp)} has no dtype {dt.name}")
+    options = {} if device is None else {"device": device}
+    return drawn.map(lambda a: xp.asarray(a, dtype=target, **options))
 
 
 def group_elements(G: Group) -> st.SearchStrategy[int]:

@@ -152,6 +152,54 @@ def test_array_api_strict_arrays_on_a_non_default_device() -> None:
     assert_equivariant(lifted, grid, regular, [xps.asarray(_images((2, 1, 3, 3))[0], device=device)], axis_out=2)
 
 
+class _Declaring:
+    """A stand-in for a groupcore model: it declares the actions on its inputs and outputs."""
+
+    def __init__(self, f, in_action, out_action) -> None:
+        self.f, self.in_action, self.out_action = f, in_action, out_action
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.f(x)
+
+
+class _Invariant:
+    def __init__(self, group: gc.Group) -> None:
+        self.group = group
+
+    def apply(self, g: int, y: np.ndarray, axis: int | None = None) -> np.ndarray:
+        return y
+
+
+def test_models_that_declare_their_actions() -> None:
+    D4 = gc.dihedral(4)
+    grid = gc.Action.on_grid(D4, (3, 3))
+    img = _images((2, 3, 3))
+    model = _Declaring(lambda x: np.sort(x.reshape(len(x), -1), axis=1), grid, _Invariant(D4))
+    err = assert_equivariant(model, img)
+    assert (err["inputs"], err["group"]) == (2, "D4")
+    assert equivariance_error(model, inputs=img[0])["max_abs"] == 0.0
+    assert_equivariant(model, grid, inputs=img)
+    leaky = _Declaring(lambda x: x[:, 0], grid, _Invariant(D4))
+    with pytest.raises(AssertionError, match=r"not equivariant under D4: element g=\d"):
+        assert_equivariant(leaky, img)
+    with pytest.raises(TypeError, match=r"no act_in given and the model _Declaring has in_action None \(no group\)"):
+        assert_equivariant(_Declaring(np.sin, None, grid), img)
+    with pytest.raises(TypeError, match=r"no act_out given and the function .*<lambda> has no out_action; pass the "
+                                        r"actions explicitly: assert_equivariant\(f, act_in, act_out, inputs\)"):
+        assert_equivariant(lambda x: x, grid, inputs=img)
+    with pytest.raises(TypeError, match=r"act_out must be an action .*; got list \(the inputs come last"):
+        assert_equivariant(model, grid, img)
+    with pytest.raises(TypeError, match="no inputs given for the model _Declaring"):
+        equivariance_error(model)
+
+
+def test_default_rtol_of_other_libraries() -> None:
+    assert default_rtol(xps.float32, xps) == 1e-5 and default_rtol(xps.int8, xps) == 0.0
+    assert default_rtol("float16") == 1e-2 and default_rtol(np.complex128) == 1e-12
+    with pytest.raises(TypeError, match=r"is not a dtype of numpy; pass the library it belongs to"):
+        default_rtol(xps.float64)
+
+
 def test_bad_arguments() -> None:
     a, b = gc.Action.regular(gc.cyclic(2)), gc.Action.regular(gc.cyclic(3))
     with pytest.raises(ValueError, match="same group; got C2 and C3"):

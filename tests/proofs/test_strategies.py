@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array_api_strict as xps
 import numpy as np
 import pytest
 from hypothesis import find, given, settings
@@ -76,6 +77,15 @@ def test_maps_accept_an_action(F: np.ndarray) -> None:
     assert F.shape == (5,) and set(F.tolist()) <= {0, 1}
 
 
+@settings(max_examples=10)
+@given(gst.images((2, 3), "float32", xp=xps, device=xps.Device("device1")),
+       gst.images((4,), np.int16, -3, 3, xp=xps))
+def test_images_in_another_library_on_its_device(img, ints) -> None:
+    assert img.dtype == xps.float32 and img.shape == (2, 3) and img.device == xps.Device("device1")
+    assert ints.dtype == xps.int16 and ints.device == xps.Device("CPU_DEVICE")
+    assert bool(xps.all(xps.abs(img) <= 1)) and bool(xps.all(xps.abs(ints) <= 3))
+
+
 def test_profile_and_bad_arguments() -> None:
     from hypothesis import settings as current
     profile = current.get_profile(gst.CI_PROFILE)
@@ -90,3 +100,13 @@ def test_profile_and_bad_arguments() -> None:
         gst.maps(3, 0)
     with pytest.raises(ValueError, match="float and integer dtypes"):
         gst.images((2,), np.complex128)
+    with pytest.raises(ValueError, match="float and integer dtypes; got bfloat16"):
+        gst.images((2,), "bfloat16")
+    with pytest.raises(ValueError, match="has no dtype float16"):
+        gst.images((2,), np.float16, xp=_NoFloat16())
+
+
+class _NoFloat16:
+    """A library without float16 (array-API namespaces need not have it)."""
+
+    __name__ = "nofloat16"
