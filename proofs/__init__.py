@@ -11,8 +11,10 @@ map. This package checks it three ways:
 - exhaustively: :func:`check_lemma_exhaustive` solves the same equations exactly with integer
   arithmetic, for groups too large for SymPy;
 - on your own models: :func:`equivariance_error` and :func:`assert_equivariant` test any
-  array function over every group element, and ``groupcore.proofs.strategies`` (needs
-  Hypothesis) draws groups, actions, maps and images for property tests.
+  array function over every group element, in its own library (NumPy, CuPy, PyTorch, JAX …;
+  a groupcore model, which declares its actions, needs none: ``assert_equivariant(model, x)``),
+  and ``groupcore.proofs.strategies`` (needs Hypothesis) draws groups, actions, maps and
+  images, of any library, for property tests.
 
 ``groupcore verify`` runs all of it (:func:`verify_groups`).
 
