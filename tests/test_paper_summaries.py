@@ -200,3 +200,45 @@ def test_long_training_schedule(paper):
     assert sizes.epochs_of({"training": "long"}, 100, 20000) == 1000
     assert sizes.epochs_of({"training": "long"}, 60000, 20000) == 20
     assert sizes.training_tflop({"epochs": 2, "n_train": 10}, {"forward_mflops": 1.0}) == pytest.approx(6e-5)
+
+
+# ---------------------------------------------------------------------------- experiment 5: SVHN and CIFAR-10 files
+def _write_tiny_sets(folder: Path) -> None:
+    """CIFAR-10 binary batches and SVHN .mat files in the standard formats, a few images each."""
+    import scipy.io
+    rng = np.random.default_rng(0)
+    batches = folder / "cifar-10-batches-bin"
+    batches.mkdir()
+    for name, n in (("data_batch_1.bin", 24), ("data_batch_2.bin", 16), ("test_batch.bin", 12)):
+        labels = (np.arange(n) % 10).astype(np.uint8)[:, None]
+        pixels = rng.integers(0, 256, size=(n, 3 * 32 * 32), dtype=np.uint8)
+        (batches / name).write_bytes(np.concatenate([labels, pixels], axis=1).tobytes())
+    for split, n in (("train", 30), ("test", 12)):
+        scipy.io.savemat(folder / f"{split}_32x32.mat",
+                         {"X": rng.integers(0, 256, size=(32, 32, 3, n), dtype=np.uint8),
+                          "y": (np.arange(n) % 10 + 1).astype(np.uint8)[:, None]})
+
+
+def test_natural_images_run_end_to_end_from_standard_files(paper, tmp_path):
+    natural = _load("natural")
+    data = tmp_path / "data"
+    data.mkdir()
+    _write_tiny_sets(data)
+    assert natural.main(["--quick", "--data-dir", str(data), "--seeds", "0", "--no-progress"]) == 0
+    summary = json.loads((tmp_path / "natural.quick.json").read_text())["summary"]
+    assert len(summary) == 8
+    svhn = summary["svhn · C4-regular"]
+    assert svhn["n_train"] == 30 and svhn["n_test"] == 12 and svhn["params"] > 0
+    assert summary["cifar10 · C4-diagonal"]["n_train"] == 40
+    for s in summary.values():                      # exactly invariant networks: the rotation changes no class
+        if s["model"].startswith("C4"):
+            assert s["class_changed_by_rotation"]["mean"] == 0
+            assert s["joint_acc_rotated"]["n"] == 1
+    assert (tmp_path / "natural.quick.md").is_file() and (tmp_path / "natural.quick.png").is_file()
+
+
+def test_natural_images_skip_missing_files(paper, tmp_path, capsys):
+    natural = _load("natural")
+    assert natural.main(["--quick", "--data-dir", str(tmp_path / "none"), "--no-progress"]) == 0
+    assert "skipping cifar10" in capsys.readouterr().out
+    assert "No finished runs" in (tmp_path / "natural.quick.md").read_text()

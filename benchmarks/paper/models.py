@@ -112,14 +112,26 @@ def group_of(name: str) -> gc.Group:
     return gc.cyclic(n) if name[0] == "C" else gc.dihedral(n)
 
 
+def _small_sizes(input_size: int) -> tuple[int, int, int]:
+    """Grid sizes entering the two poolings and the last convolution's kernel (28 → 24, 10, 5; 32 → 28, 12, 6)."""
+    first = int(input_size) - 4
+    second = first // 2 - 2
+    if first % 2 or second % 2 or second < 2:
+        raise ValueError(f"input_size {input_size}: the 2x2 poolings must tile 28x28-like grids exactly "
+                         "(input_size - 4 and (input_size - 4)/2 - 2 even)")
+    return first, second, second // 2
+
+
 def small_cnn(group: str | None = None, *, frame: str = "regular", width: int | None = None,
-              readout: str | None = None, seed: int = 0) -> nn.Sequential:
+              readout: str | None = None, in_channels: int = 1, input_size: int = 28,
+              seed: int = 0) -> nn.Sequential:
     """The small CNN (``group=None``) or its equivarification for ``group`` in ``frame``.
 
     ``readout``: the default is 10 logits for the plain CNN and the joint (class, pose) read-out
     for a lifted one; ``"joint"`` gives the plain CNN ``|G|·10`` outputs for the group of its
     augmentation (pass ``group`` via :func:`build`), ``"invariant"`` gives a lifted network the
-    maximum over G and 10 logits.
+    maximum over G and 10 logits. ``in_channels`` and ``input_size`` (28 or 32, say) size the
+    first and last convolutions.
 
     Examples
     --------
@@ -130,27 +142,30 @@ def small_cnn(group: str | None = None, *, frame: str = "regular", width: int | 
     (2, 10)
     """
     rng = np.random.default_rng(seed)
+    a, b, last = _small_sizes(input_size)
     if group is None:
         w = WIDTHS["plain"] if width is None else int(width)
-        return _plain_small(w, NUM_CLASSES, rng)
+        return _plain_small(w, NUM_CLASSES, rng, in_channels, input_size)
     G = group_of(group)
     w = WIDTHS[group] if width is None else int(width)
     tail = [nn.GroupPool("max"), nn.Flatten()] if readout == "invariant" else [nn.Flatten(keep_group=True),
                                                                                 nn.JointReadout()]
     return nn.Sequential(
-        nn.LiftingConv2d(G, 1, w, 5, frame=frame, seed=rng), nn.ReLU(),
-        nn.MaxPool2d(2, frame=frame, input_size=(24, 24)),
+        nn.LiftingConv2d(G, in_channels, w, 5, frame=frame, seed=rng), nn.ReLU(),
+        nn.MaxPool2d(2, frame=frame, input_size=(a, a)),
         nn.GroupConv2d(G, w, w, 3, frame=frame, seed=rng), nn.ReLU(),
-        nn.MaxPool2d(2, frame=frame, input_size=(10, 10)),
-        nn.GroupConv2d(G, w, NUM_CLASSES, 5, frame=frame, seed=rng), *tail)
+        nn.MaxPool2d(2, frame=frame, input_size=(b, b)),
+        nn.GroupConv2d(G, w, NUM_CLASSES, last, frame=frame, seed=rng), *tail)
 
 
-def _plain_small(width: int, outputs: int, rng: np.random.Generator) -> nn.Sequential:
+def _plain_small(width: int, outputs: int, rng: np.random.Generator, in_channels: int = 1,
+                 input_size: int = 28) -> nn.Sequential:
     """The small plain CNN with ``width`` channels and ``outputs`` logits."""
+    a, b, last = _small_sizes(input_size)
     return nn.Sequential(
-        nn.Conv2d(1, width, 5, seed=rng), nn.ReLU(), nn.MaxPool2d(2, input_size=(24, 24)),
-        nn.Conv2d(width, width, 3, seed=rng), nn.ReLU(), nn.MaxPool2d(2, input_size=(10, 10)),
-        nn.Conv2d(width, outputs, 5, seed=rng), nn.Flatten())
+        nn.Conv2d(in_channels, width, 5, seed=rng), nn.ReLU(), nn.MaxPool2d(2, input_size=(a, a)),
+        nn.Conv2d(width, width, 3, seed=rng), nn.ReLU(), nn.MaxPool2d(2, input_size=(b, b)),
+        nn.Conv2d(width, outputs, last, seed=rng), nn.Flatten())
 
 
 def build(config: Mapping[str, Any]) -> nn.Sequential:
@@ -169,7 +184,8 @@ def build(config: Mapping[str, Any]) -> nn.Sequential:
         outputs = group_of(str(config["augmentation"])).order * NUM_CLASSES
         return _plain_small(int(config["width"]), outputs, np.random.default_rng(seed))
     return small_cnn(config.get("group"), frame=config.get("frame") or "regular", width=config.get("width"),
-                     readout=config.get("readout"), seed=seed)
+                     readout=config.get("readout"), in_channels=int(config.get("in_channels", 1)),
+                     input_size=int(config.get("input_size", 28)), seed=seed)
 
 
 def _published_block(layers: list[nn.Layer], conv: nn.Layer, channels: int, dropout: float, rng: Any) -> None:
@@ -257,12 +273,12 @@ def forward_flops(model: nn.Sequential, input_shape: tuple[int, ...] = (1, 1, 28
     return total // input_shape[0]
 
 
-def describe(model: nn.Sequential) -> dict[str, Any]:
-    """Parameter count and forward FLOPs per image of ``model``.
+def describe(model: nn.Sequential, input_shape: tuple[int, ...] = (1, 1, 28, 28)) -> dict[str, Any]:
+    """Parameter count and forward FLOPs per image of ``model`` (on images of ``input_shape``).
 
     Examples
     --------
     >>> sorted(describe(small_cnn()))
     ['forward_mflops', 'params']
     """
-    return {"params": int(model.num_params), "forward_mflops": round(forward_flops(model) / 1e6, 3)}
+    return {"params": int(model.num_params), "forward_mflops": round(forward_flops(model, input_shape) / 1e6, 3)}
