@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import groupcore as gc
+from groupcore import nn
 from groupcore.action import permute_axes
 from groupcore.namespace import namespace
 from groupcore.nn.optim import SGD, Adam
@@ -168,23 +169,23 @@ def test_interpolated_rotations_refuse_other_libraries(lib: Library) -> None:
             C8.apply(1, x)
 
 
-class _Leaf:
-    """The smallest model an optimizer steps: one layer with one parameter and its gradient."""
-
-    def __init__(self, p: Any, g: Any) -> None:
-        self.params, self.grads = {"w": p}, {"w": g}
-
-    def leaves(self) -> list[_Leaf]:
-        return [self]
+def _dense(params: dict[str, Any], grads: dict[str, Any]) -> nn.Dense:
+    """A layer holding the given parameters and gradients (of any library)."""
+    layer = nn.Dense(3, 2, seed=0)
+    layer.params, layer.grads = dict(params), dict(grads)
+    return layer
 
 
 @pytest.mark.parametrize("make", [lambda: SGD(lr=0.1, momentum=0.9), lambda: Adam(lr=0.1)], ids=["sgd", "adam"])
 def test_optimizers_keep_type_and_device(lib: Library, make: Callable[[], SGD | Adam]) -> None:
-    p, g = data(3), data(3)
-    expected, leaf = _Leaf(p, g), _Leaf(lib.make(p), lib.make(g))
+    shapes = {name: tuple(p.shape) for name, p in nn.Dense(3, 2, seed=0).params.items()}
+    params, grads = {k: data(*v) for k, v in shapes.items()}, {k: data(*v) for k, v in shapes.items()}
+    expected = _dense(params, grads)
+    layer = _dense({k: lib.make(v) for k, v in params.items()}, {k: lib.make(v) for k, v in grads.items()})
     reference, optimizer = make(), make()
     for _ in range(2):
         reference.step(expected)
-        optimizer.step(leaf)
-    assert_same_place(leaf.params["w"], lib.make(p))
-    np.testing.assert_allclose(lib.host(leaf.params["w"]), expected.params["w"], rtol=1e-6)
+        optimizer.step(layer)
+    for name, p in layer.params.items():
+        assert_same_place(p, lib.make(params[name]))
+        np.testing.assert_allclose(lib.host(p), expected.params[name], rtol=1e-6)
