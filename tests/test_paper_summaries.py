@@ -48,7 +48,7 @@ def test_a_partial_anchor_command_keeps_the_earlier_seeds(paper, monkeypatch, tm
     anchor.main(["--seeds", "0", "1", "2", "--models", "Z2CNN", "P4CNN", "--no-progress"])
     anchor.main(["--seeds", "0", "--models", "P4MCNN", "--no-progress"])      # the partial command
     summary = json.loads((tmp_path / "anchor.json").read_text())["summary"]
-    rows = {s["model"]: s for s in summary.values()}
+    rows = {s["model"]: s for k, s in summary.items() if not k.startswith("_")}
     assert rows["P4CNN"]["seeds"] == [0, 1, 2] and rows["Z2CNN"]["seeds"] == [0, 1, 2]
     assert rows["P4MCNN"]["seeds"] == [0]
     assert rows["P4CNN"]["test_error"]["mean"] == pytest.approx(0.021)
@@ -242,3 +242,20 @@ def test_natural_images_skip_missing_files(paper, tmp_path, capsys):
     assert natural.main(["--quick", "--data-dir", str(tmp_path / "none"), "--no-progress"]) == 0
     assert "skipping cifar10" in capsys.readouterr().out
     assert "No finished runs" in (tmp_path / "natural.quick.md").read_text()
+
+
+def test_intermediate_tests_leave_the_training_unchanged(paper, tmp_path):
+    models, recipe = paper["models"], paper["recipe"]
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((32, 1, 28, 28)).astype(np.float32)
+    y = rng.integers(10, size=32)
+    kw = {"epochs": 3, "batch_size": 16, "seed": 0, "log": lambda _: None}
+    plain = recipe.train_published(models.published_cnn(None, 4, dropout=0.3, seed=0), x, y, **kw)
+    calls = []
+    tested = recipe.train_published(models.published_cnn(None, 4, dropout=0.3, seed=0), x, y, eval_every=1,
+                                    evaluate=lambda m: calls.append(1) or 0.5, checkpoint=tmp_path / "c.npz",
+                                    meta={"model": "Z2CNN"}, **kw)
+    assert [h["loss"] for h in tested] == pytest.approx([h["loss"] for h in plain], rel=1e-5)
+    assert len(calls) == 2 and [h.get("test_error") for h in tested] == [0.5, 0.5, None]
+    meta, history = recipe.read_progress(tmp_path / "c.npz")
+    assert meta == {"model": "Z2CNN"} and len(history) == 3

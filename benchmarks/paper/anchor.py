@@ -70,17 +70,23 @@ def run_published(config: Mapping[str, Any]) -> dict[str, Any]:
     path = checkpoint_path(config)
     bar = R.Progress(int(config["epochs"]) * -(-len(train) // int(config["batch_size"])),
                      f"{config['model']} seed {config['seed']}", bool(config.get("_progress", True)))
+    def test_error(m: nn.Sequential) -> float:
+        return float(np.mean(R.class_predictions(R.predict(m, x_test))[0] != test.labels))
+
     try:
         history = P.train_published(model, x_train, train.labels, epochs=int(config["epochs"]),
                                     batch_size=int(config["batch_size"]), lr=float(config["lr"]),
                                     seed=int(config["seed"]), max_degrees=float(config["jitter_degrees"]),
-                                    checkpoint=path, on_step=bar.update,
+                                    checkpoint=path, on_step=bar.update, evaluate=test_error,
+                                    meta={k: v for k, v in config.items() if not k.startswith("_")},
                                     log=lambda m: print(f"  {config['model']} seed {config['seed']}: {m}", flush=True))
     finally:
         bar.close()
-    cls, _ = R.class_predictions(R.predict(model, x_test))
+    error = test_error(model)
     path.unlink(missing_ok=True)
-    return {**describe(model), "history": history, "test_error": float(np.mean(cls != test.labels)),
+    by_epoch = {str(h["epoch"]): h["test_error"] for h in history if "test_error" in h}
+    return {**describe(model), "history": history, "test_error": error,
+            "test_error_by_epoch": {**by_epoch, str(len(history)): error},
             "train_accuracy_last_epoch": history[-1]["accuracy"]}
 
 
@@ -166,10 +172,41 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def unfinished() -> list[dict[str, Any]]:
+    """Runs of the published recipe that stopped part-way: epochs done, last training accuracy, intermediate tests."""
+    out = []
+    for path in sorted((R.results_root() / "checkpoints" / "anchor").glob("*.npz")):
+        meta, history = P.read_progress(path)
+        if not meta or not history:
+            continue
+        out.append({"model": meta["model"], "seed": meta["seed"], "epochs_done": len(history),
+                    "epochs": meta["epochs"], "quick": bool(meta.get("quick")),
+                    "train_accuracy_last_epoch": history[-1]["accuracy"],
+                    "test_error_by_epoch": {str(h["epoch"]): h["test_error"] for h in history if "test_error" in h},
+                    "checkpoint": path.name})
+    return out
+
+
+def unfinished_lines(runs: list[dict[str, Any]]) -> list[str]:
+    """A table of the unfinished runs (nothing when there are none)."""
+    if not runs:
+        return []
+    rows = [[r["model"], r["seed"], f"{r['epochs_done']} of {r['epochs']}", f"{r['train_accuracy_last_epoch'] * 100:.2f}",
+             ", ".join(f"{v * 100:.2f} (epoch {e})" for e, v in r["test_error_by_epoch"].items()) or "—"]
+            for r in runs]
+    return ["", "Unfinished runs of the published recipe (their checkpoints; the same command resumes them). "
+            "Intermediate test errors come after the batch-norm pass, as in the released code's tests every "
+            "25 epochs; they are not final results:", "",
+            R.markdown_table(["model", "seed", "epochs done", "training accuracy, last epoch (%)",
+                              "intermediate test error (%)"], rows)]
+
+
 def target_lines(summary: dict[str, Any]) -> list[str]:
     """Met / not met for every row of a model with a target, and the Z2CNN calibration of each recipe."""
     lines = []
     for name, s in summary.items():
+        if name.startswith("_"):
+            continue
         got, model = s["test_error"]["mean"], s["model"]
         if model in PUBLISHED:
             lines.append(f"- {name} (seeds {R.seed_list(s['seeds'])}): {got * 100:.2f}%, published on MNIST-rot "
@@ -198,16 +235,18 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
               "convolution → batch norm → ReLU with the pooling after the second block, Z2CNN dropout 0.3, "
               "batch-norm statistics from one pass over the training set before testing, inputs standardised "
               "with the training mean and standard deviation, N(0, 1/fan_in) weights (`recipe.py`).", ""]
+    cells = {k: v for k, v in summary.items() if not k.startswith("_")}
     rows = [[name, s["params"], s["forward_mflops"], R.fmt(s["test_error"]),
              ", ".join(f"{v * 100:.2f}" for v in s["test_error_per_seed"].values()), R.seed_list(s["seeds"]),
              f"{s['train_accuracy_last_epoch']['mean'] * 100:.2f}",
              f"{PUBLISHED[s['model']] * 100:.2f}" if s["model"] in PUBLISHED else "—",
              f"≤ {TARGETS[s['model']] * 100:.2f}" if s["model"] in TARGETS else "—",
              f"{s['wall_s']['mean'] / 60:.1f}"]
-            for name, s in summary.items()]
+            for name, s in cells.items()]
     lines.append(R.markdown_table(["model, recipe, epochs", "params", "MFLOP/img", "test error (%)", "per seed",
                                    "seeds", "training accuracy, last epoch (%)", "published MNIST-rot (%)",
                                    "target (%)", "min/run"], rows))
+    lines += unfinished_lines([r for r in summary.get("_unfinished", []) if r["quick"] == quick])
     if not quick:
         lines += ["", "Against the published numbers and the targets:", "", *target_lines(summary)]
     lines.append("")
@@ -217,7 +256,7 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
 def plot(summary: dict[str, Any], path: Any) -> None:
     """Bars of the test error with the published MNIST-rot errors."""
     plt = R.pyplot()
-    names = list(summary)
+    names = [n for n in summary if not n.startswith("_")]
     fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(names)), 4))
     means = np.array([summary[n]["test_error"]["mean"] for n in names]) * 100
     stds = np.array([summary[n]["test_error"]["std"] for n in names]) * 100
@@ -246,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     R.run_grid(configs(args), run_one, args)
     records = R.finished("anchor", args.quick)
-    summary = summarise(records)
+    summary = {**summarise(records), "_unfinished": [r for r in unfinished() if r["quick"] == args.quick]}
     R.write_outputs("anchor", args.quick, summary, records, report(records, summary, args.quick), plot)
     return 0
 

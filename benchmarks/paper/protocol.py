@@ -133,12 +133,14 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
                      R.fmt(s["class_acc_rotated"]), R.fmt(s["class_acc_upright"]),
                      R.fmt(s["class_changed_by_rotation"], scale=1, digits=1),
                      f"{s['train_accuracy_last_epoch']['mean'] * 100:.2f}",
+                     R.fmt_small(s["per_seed"]["joint_logit_equivariance_rel"].values()),
                      f"{PAPER_JOINT[g] * 100:.2f}" if g in PAPER_JOINT else "—",
                      f"≥ {TARGET_JOINT[g] * 100:.0f}" if g in TARGET_JOINT else "—",
                      f"{s['wall_s']['mean'] / 60:.1f}"])
     lines.append(R.markdown_table(
         ["model", "params", "MFLOP/img", "seeds", "joint acc, rotated", "class acc, rotated", "class acc, upright",
-         "digits whose class changes when rotated", "training acc, last epoch", "paper (joint)",
+         "digits whose class changes when rotated", "training acc, last epoch",
+         "joint logit equivariance error, largest over seeds", "paper (joint)",
          "target (joint)", "min/run"], rows))
     lines += ["", "Joint (class, pose) accuracy: the predicted class and pose (`argmax mod 10`, `argmax div 10` "
               "of the |G|·10 logits) both right; the plain CNN has no pose output. Exact invariance shows as "

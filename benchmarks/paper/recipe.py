@@ -19,8 +19,8 @@ What their released code does (``tscohen/gconv_experiments``), and where this mo
   pass over the whole training set in Chainer's batch-norm *finetune* mode (same batches,
   augmentation and dropout as training, no update). Each batch-norm layer then holds the average
   of the batch means and of the unbiased batch variances over that pass, and the test uses them
-  (:func:`population_statistics`). Here the pass runs once, before the final test: the earlier
-  tests do not change the training (only the random stream they consume).
+  (:func:`population_statistics`). Here too, every 25 epochs and at the end; each pass draws
+  from its own generators, so the intermediate tests leave the training unchanged.
 - ``gconv_experiments/conv_bn_act.py``: convolution, batch norm, ReLU; the pooling follows the
   second block's ReLU (``models/P4CNN.py``, ``models/Z2CNN.py``), see :func:`models.published_cnn`.
 
@@ -42,8 +42,8 @@ from groupcore import nn
 from groupcore.datasets import rotate_angles
 from groupcore.fileio import atomic_open
 
-__all__ = ["JITTER_DEGREES", "standardise", "jitter", "reseed_dropout", "population_statistics",
-           "save_checkpoint", "load_checkpoint", "train_published"]
+__all__ = ["JITTER_DEGREES", "standardise", "jitter", "reseed_dropout", "population_statistics", "population_pass",
+           "save_checkpoint", "read_progress", "load_checkpoint", "train_published"]
 
 #: The half-width of the training-time rotation, in degrees: ``0.5 · 2π`` read as degrees.
 JITTER_DEGREES = float(np.pi)
@@ -115,10 +115,12 @@ def population_statistics(model: nn.Sequential, x: np.ndarray, *, batch_size: in
 
 
 # ---------------------------------------------------------------------------- checkpoints
-def save_checkpoint(path: Path, model: nn.Sequential, opt: nn.Adam, history: list[dict[str, Any]]) -> None:
-    """Write the parameters, buffers, Adam moments and step, and the history to ``path`` (atomically)."""
+def save_checkpoint(path: Path, model: nn.Sequential, opt: nn.Adam, history: list[dict[str, Any]],
+                    meta: dict[str, Any] | None = None) -> None:
+    """Write the parameters, buffers, Adam moments and step, the history and ``meta`` to ``path`` (atomically)."""
     be = model.backend
-    arrays: dict[str, np.ndarray] = {"steps": np.asarray(opt.steps), "history": np.asarray(json.dumps(history))}
+    arrays: dict[str, np.ndarray] = {"steps": np.asarray(opt.steps), "history": np.asarray(json.dumps(history)),
+                                     "meta": np.asarray(json.dumps(meta or {}, default=str))}
     for i, leaf in enumerate(model.leaves()):
         for name, p in leaf.params.items():
             arrays[f"param.{i}.{name}"] = be.to_numpy(p)
@@ -129,6 +131,13 @@ def save_checkpoint(path: Path, model: nn.Sequential, opt: nn.Adam, history: lis
             arrays[f"buffer.{i}.{name}"] = be.to_numpy(b)
     with atomic_open(path) as fh:
         np.savez(fh, **arrays)
+
+
+def read_progress(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """``(meta, history)`` of a checkpoint, without the arrays: how far an unfinished run got."""
+    with np.load(path) as z:
+        meta = json.loads(str(z["meta"])) if "meta" in z.files else {}
+        return meta, list(json.loads(str(z["history"])))
 
 
 def load_checkpoint(path: Path, model: nn.Sequential, opt: nn.Adam) -> list[dict[str, Any]]:
@@ -163,15 +172,28 @@ def _epoch(model: nn.Sequential, opt: nn.Adam, x: np.ndarray, y: np.ndarray, *, 
             "seconds": round(time.perf_counter() - t0, 3)}
 
 
+def population_pass(model: nn.Sequential, x: np.ndarray, *, batch_size: int, max_degrees: float, seed: int,
+                    epoch: int) -> None:
+    """:func:`population_statistics` after ``epoch`` epochs, with its own generators seeded by ``(seed, epoch)``."""
+    reseed_dropout(model, seed, epoch)
+    population_statistics(model, x, batch_size=batch_size, max_degrees=max_degrees,
+                          rng=np.random.default_rng([seed, epoch]))
+
+
 def train_published(model: nn.Sequential, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int = 128,
                     lr: float = 1e-3, seed: int = 0, max_degrees: float = JITTER_DEGREES,
                     checkpoint: Path | None = None, on_step: Callable[[float], None] = lambda loss: None,
+                    evaluate: Callable[[nn.Sequential], float] | None = None, eval_every: int = 25,
+                    meta: dict[str, Any] | None = None,
                     log: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Adam at a constant learning rate with per-batch jitter, then the batch-norm population pass.
 
     ``x`` must already be standardised (:func:`standardise`). With ``checkpoint``, a run resumes
-    from the last finished epoch stored there and saves after every epoch. Returns one history row
-    per epoch (loss, training accuracy, seconds).
+    from the last finished epoch stored there and saves after every epoch (with ``meta``). With
+    ``evaluate``, every ``eval_every`` epochs before the last (25 in the released code) the
+    population pass runs and ``evaluate(model)`` (a test error) joins that epoch's history row;
+    the passes draw from their own generators, so they leave the training itself unchanged.
+    Returns one history row per epoch (loss, training accuracy, seconds).
     """
     opt = nn.Adam(lr=lr)
     history: list[dict[str, Any]] = []
@@ -182,12 +204,13 @@ def train_published(model: nn.Sequential, x: np.ndarray, y: np.ndarray, *, epoch
         rng = np.random.default_rng([seed, epoch])
         reseed_dropout(model, seed, epoch)
         row = _epoch(model, opt, x, y, batch_size=batch_size, max_degrees=max_degrees, rng=rng, on_step=on_step)
+        if evaluate is not None and (epoch + 1) % eval_every == 0 and epoch + 1 < epochs:
+            population_pass(model, x, batch_size=batch_size, max_degrees=max_degrees, seed=seed, epoch=epoch + 1)
+            row["test_error"] = float(evaluate(model))
         history.append({"epoch": epoch + 1, **row})
         log(f"epoch {epoch + 1}/{epochs}: loss {row['loss']:.4f}, training accuracy {row['accuracy']:.4f}, "
-            f"{row['seconds']:.1f} s")
+            f"{row['seconds']:.1f} s" + (f", test error {row['test_error']:.4f}" if "test_error" in row else ""))
         if checkpoint is not None:
-            save_checkpoint(checkpoint, model, opt, history)
-    reseed_dropout(model, seed, epochs)
-    population_statistics(model, x, batch_size=batch_size, max_degrees=max_degrees,
-                          rng=np.random.default_rng([seed, epochs]))
+            save_checkpoint(checkpoint, model, opt, history, meta)
+    population_pass(model, x, batch_size=batch_size, max_degrees=max_degrees, seed=seed, epoch=epochs)
     return history

@@ -31,7 +31,7 @@ from groupcore import backends, fileio, nn  # noqa: E402
 from groupcore.datasets import apply_elements, rotate_angles  # noqa: E402
 
 __all__ = ["PAPER_RESULTS", "config_key", "run_path", "cached_run", "common_arguments", "command_line",
-           "get_backend", "train", "predict", "class_predictions", "mean_std", "fmt", "write_text",
+           "get_backend", "train", "predict", "class_predictions", "mean_std", "fmt", "fmt_small", "write_text",
            "markdown_table", "mode_suffix", "Progress", "mnist", "test_order", "make_model",
            "save_figure", "pyplot", "header_lines", "describe_config", "run_grid", "stored", "results_root",
            "finished", "setting", "cells", "seeds", "seed_list", "write_outputs"]
@@ -273,6 +273,22 @@ def fmt(stat: Mapping[str, Any], scale: float = 100.0, digits: int = 2) -> str:
     if stat.get("n") == 1:
         return f"{stat['mean'] * scale:.{digits}f} (1 run)"
     return f"{stat['mean'] * scale:.{digits}f} ± {stat['std'] * scale:.{digits}f}"
+
+
+def fmt_small(values: Iterable[float | None]) -> str:
+    """``"largest (per run: a, b, c)"`` in two significant digits, for errors near float rounding.
+
+    Examples
+    --------
+    >>> fmt_small([1.5e-7, 1.9e-7])
+    '1.9e-07 (per run: 1.5e-07, 1.9e-07)'
+    >>> fmt_small([None])
+    '—'
+    """
+    v = [float(x) for x in values if x is not None]
+    if not v:
+        return "—"
+    return f"{max(v):.2g} (per run: {', '.join(f'{x:.2g}' for x in v)})"
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
