@@ -1,33 +1,63 @@
 """``groupcore verify``: print the certificates of the lemma for a list of groups.
 
-Exit status 0 when every check passes, 1 otherwise.
+Exit status 0 when every check passes, 1 when one fails, and 2 for bad arguments: every bad
+group name, and every group too large for the memory budget, named in one line on standard error.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import sys
 
-from groupcore import Group
+from groupcore.names import NAME_FORMS, parse_group, parse_groups
+from groupcore.validation import DEFAULT_MAX_BYTES, format_bytes
 
-from groupcore.names import parse_group
-from .report import DEFAULT_GROUPS, DEFAULT_ROTATION_ORDERS, verify_groups
+from .report import DEFAULT_GROUPS, DEFAULT_ROTATION_ORDERS, check_verifiable, verify_groups
 from .symbolic import DEFAULT_MAX_EQUATIONS
 
-__all__ = ["configure_parser", "run"]
+__all__ = ["configure_parser", "run", "parse_bytes"]
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+_BYTES = re.compile(r"([0-9]+)\s*([KMGT]?)(?:I?B)?", re.IGNORECASE)
 
 
-def _group(name: str) -> Group:
+def parse_bytes(text: str) -> int:
+    """A byte count written as an integer, optionally with a binary unit: ``4G``, ``512MiB``, ``1073741824``.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        For anything else, or a count below 1.
+
+    Examples
+    --------
+    >>> parse_bytes("4G"), parse_bytes("512MiB"), parse_bytes("1024")
+    (4294967296, 536870912, 1024)
+    """
+    found = _BYTES.fullmatch(text.strip())
+    value = int(found.group(1)) * _UNITS[found.group(2).upper()] if found else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of bytes such as 4G, 512MiB or 1073741824; "
+                                         f"got {text!r}")
+    return value
+
+
+def _positive(text: str) -> int:
     try:
-        return parse_group(name)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+    return value
 
 
 def _order(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"rotation orders must be positive integers; got {value}")
-    return value
+    try:
+        return _positive(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"rotation orders must be positive integers; got {text}") from None
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -37,16 +67,20 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     --------
     >>> parser = argparse.ArgumentParser()
     >>> configure_parser(parser)
-    >>> [G.name for G in parser.parse_args(["--groups", "C2xC3", "Q8"]).groups]
-    ['C2xC3', 'Q8']
+    >>> parser.parse_args(["--groups", "C2xC3", "Q8", "--max-bytes", "2G"]).max_bytes
+    2147483648
     """
-    parser.add_argument("--groups", nargs="+", type=_group, default=None, metavar="NAME",
-                        help=f"groups to verify: C<n>, D<n>, S<n>, A<n>, Q8, V4/K4 and products like C2xC3 "
-                             f"(default: {' '.join(DEFAULT_GROUPS)})")
+    parser.add_argument("--groups", nargs="+", default=None, metavar="NAME",
+                        help=f"groups to verify: {NAME_FORMS} (default: {' '.join(DEFAULT_GROUPS)}). The "
+                             f"exhaustive check needs about 80·|G|³ bytes: groups up to order ~240 fit the "
+                             f"default --max-bytes; larger ones are refused before any work starts")
     parser.add_argument("--format", choices=("text", "markdown"), default="text", help="output format")
-    parser.add_argument("--max-equations", type=int, default=DEFAULT_MAX_EQUATIONS, metavar="N",
+    parser.add_argument("--max-equations", type=_positive, default=DEFAULT_MAX_EQUATIONS, metavar="N",
                         help="largest linear system solved symbolically; larger ones get the exhaustive "
                              f"check only (default {DEFAULT_MAX_EQUATIONS})")
+    parser.add_argument("--max-bytes", type=parse_bytes, default=DEFAULT_MAX_BYTES, metavar="BYTES",
+                        help="memory budget for building each group and its exhaustive check, e.g. 4G "
+                             f"(default {format_bytes(DEFAULT_MAX_BYTES)})")
     parser.add_argument("--layers", type=int, default=3, metavar="K",
                         help="depth of the layer-wise check (default 3)")
     parser.add_argument("--rotations", nargs="*", type=_order, default=list(DEFAULT_ROTATION_ORDERS),
@@ -58,6 +92,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the verification and print the report; return the exit status.
 
+    Every group name and size is checked before any work starts: bad names, and groups too
+    large for the memory budget, are all named in one line on standard error (exit status 2).
+
     Examples
     --------
     >>> parser = argparse.ArgumentParser()
@@ -67,11 +104,19 @@ def run(args: argparse.Namespace) -> int:
     ...
     0
     """
-    groups = args.groups if args.groups is not None else [parse_group(name) for name in DEFAULT_GROUPS]
     if args.layers < 2:
-        print(f"error: --layers must be at least 2; got {args.layers}")
+        print(f"groupcore verify: error: --layers must be at least 2; got {args.layers}", file=sys.stderr)
+        return 2
+    try:
+        if args.groups is None:
+            groups = [parse_group(name) for name in DEFAULT_GROUPS]
+        else:
+            groups = parse_groups(args.groups, max_bytes=args.max_bytes, knob="--max-bytes")
+        check_verifiable(groups, max_bytes=args.max_bytes, knob="--max-bytes")
+    except ValueError as err:
+        print(f"groupcore verify: error: {err}", file=sys.stderr)
         return 2
     report = verify_groups(groups, max_equations=args.max_equations, depth=args.layers,
-                           rotation_orders=tuple(args.rotations))
+                           rotation_orders=tuple(args.rotations), max_bytes=args.max_bytes)
     print(report.to_markdown() if args.format == "markdown" else report)
     return 0 if report.passed else 1

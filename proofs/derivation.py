@@ -36,6 +36,13 @@ class Rule:
     name: str
     equations: tuple[tuple[Pattern, Pattern], ...]
 
+    def __post_init__(self) -> None:
+        pairs = self.equations if isinstance(self.equations, tuple) else None
+        if not pairs or not all(isinstance(eq, tuple) and len(eq) == 2
+                                and all(isinstance(side, (Term, Var)) for side in eq) for eq in pairs):
+            raise ValueError(f"rule {self.name!r}: equations must be a non-empty tuple of (lhs, rhs) pattern pairs, "
+                             f"e.g. ((mul(e, a), a),); got {self.equations!r}")
+
     def __str__(self) -> str:
         return f"{self.name}: " + "; ".join(f"{lhs} = {rhs}" for lhs, rhs in self.equations)
 
@@ -105,6 +112,10 @@ class Step:
     term: Term
     rule: str
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.term, (Term, Var)) or not isinstance(self.rule, str):
+            raise ValueError(f"a step is Step(term, rule name); got Step({self.term!r}, {self.rule!r})")
+
 
 @dataclass(frozen=True)
 class Proof:
@@ -137,6 +148,16 @@ class Proof:
     steps: tuple[Step, ...]
     variables: tuple[str, ...] = ()
     hypotheses: tuple[Rule, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.variables, tuple) or not all(isinstance(v, str) for v in self.variables):
+            raise ValueError(f"proof {self.name!r}: variables must be a tuple of atom names like ('a', 'b'); "
+                             f"got {self.variables!r}")
+        if not isinstance(self.steps, tuple) or not all(isinstance(step, Step) for step in self.steps):
+            raise ValueError(f"proof {self.name!r}: steps must be a tuple of Step objects; got {self.steps!r}")
+        if not isinstance(self.hypotheses, tuple) or not all(isinstance(h, Rule) for h in self.hypotheses):
+            raise ValueError(f"proof {self.name!r}: hypotheses must be a tuple of Rule objects; "
+                             f"got {self.hypotheses!r}")
 
     @property
     def statement(self) -> str:

@@ -20,11 +20,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from groupcore import Action, Group, lift
+from groupcore.validation import DEFAULT_MAX_BYTES
 
 from .certificate import LemmaCertificate
 from .errors import LemmaCheckError
 from .symbolic import z_symbols_for
-from .system import lemma_system
+from .system import LemmaSystem, lemma_system, resolve_action
 
 __all__ = ["check_lemma_exhaustive", "solve_by_components"]
 
@@ -45,7 +46,11 @@ def solve_by_components(action: Action) -> tuple[np.ndarray, int]:
     >>> sol.tolist(), rank
     ([[0, 2, 1], [1, 0, 2], [2, 1, 0]], 9)
     """
-    system = lemma_system(action)
+    return _solve(lemma_system(action))
+
+
+def _solve(system: LemmaSystem) -> tuple[np.ndarray, int]:
+    action = system.action
     N = system.n_unknowns
     graph = coo_matrix((np.ones(system.lhs.size, dtype=np.int8), (system.lhs, system.rhs)), shape=(N, N))
     k, labels = connected_components(graph, directed=False)
@@ -56,7 +61,8 @@ def solve_by_components(action: Action) -> tuple[np.ndarray, int]:
 
 
 def check_lemma_exhaustive(G: Group, action: Action | None = None,
-                           z_symbols: str | Sequence[Any] | None = None, note: str = "") -> LemmaCertificate:
+                           z_symbols: str | Sequence[Any] | None = None, note: str = "", *,
+                           max_bytes: int = DEFAULT_MAX_BYTES) -> LemmaCertificate:
     """Check existence, uniqueness and ``Φ = F̂`` on every one of the ``|G|²·|X| + |X|`` equations.
 
     Parameters
@@ -68,12 +74,17 @@ def check_lemma_exhaustive(G: Group, action: Action | None = None,
         Names for ``F(x)`` in the certificate's solution (see :func:`z_symbols_for`).
     note : str
         Stored in the certificate (e.g. why the symbolic solve was skipped).
+    max_bytes : int
+        Memory budget of the check (see :func:`~groupcore.proofs.system.lemma_nbytes`), checked
+        before the system is built.
 
     Raises
     ------
     LemmaCheckError
         Naming an equation ``F̂`` violates, an undetermined unknown, or an entry where the
         solution differs from ``groupcore.lift``.
+    GroupTooLargeError
+        When the check would need more than ``max_bytes``.
 
     Examples
     --------
@@ -83,12 +94,10 @@ def check_lemma_exhaustive(G: Group, action: Action | None = None,
     ('exhaustive', 72, 72)
     """
     start = time.perf_counter()
-    action = Action.regular(G) if action is None else action
-    if not isinstance(action, Action) or action.group != G:
-        raise ValueError(f"action must be a groupcore.Action of {G.name}; got {action!r}")
-    system = lemma_system(action)
+    action = resolve_action(G, action)
     n, m = G.order, action.size
     z = z_symbols_for(m, z_symbols)
+    system = lemma_system(action, max_bytes=max_bytes)
     F_hat = lift(np.arange(m), action)                     # F̂[x, g] = index of F(g⁻¹·x)
     flat = F_hat.ravel()
     bad = np.flatnonzero(flat[system.lhs] != flat[system.rhs])
@@ -100,7 +109,7 @@ def check_lemma_exhaustive(G: Group, action: Action | None = None,
     if off.size:
         x = int(off[0])
         raise LemmaCheckError("existence", f"p(F̂(x)) = F(x) at x={x}", f"F̂[{x},0] = {z[F_hat[x, 0]]} ≠ {z[x]}")
-    solution, rank = solve_by_components(action)
+    solution, rank = _solve(system)
     loose = np.argwhere(solution < 0)
     if loose.size:
         x, g = (int(v) for v in loose[0])

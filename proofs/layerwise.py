@@ -27,6 +27,7 @@ from groupcore import Action, Group, lift
 
 from .errors import LemmaCheckError
 from .symbolic import z_symbols_for
+from .system import resolve_action
 
 __all__ = ["verify_layerwise", "LayerwiseCertificate"]
 
@@ -143,11 +144,10 @@ def verify_layerwise(G: Group, action: Action | None = None, depth: int = 3) -> 
     N = F̂_k∘…∘F̂_1 equals the global lift of F̃_k∘F̂_{k-1}∘…∘F̂_1
     """
     start = time.perf_counter()
-    action = Action.regular(G) if action is None else action
-    if not isinstance(action, Action) or action.group != G:
-        raise ValueError(f"action must be a groupcore.Action of {G.name}; got {action!r}")
-    if not isinstance(depth, int) or depth < 2:
-        raise ValueError(f"depth must be an integer >= 2; got {depth!r}")
+    action = resolve_action(G, action)
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
+        raise ValueError(f"depth must be an integer >= 2 (the number of layers); got {depth!r}")
+    depth = int(depth)
     f1 = np.array(z_symbols_for(action.size, "f"), dtype=object)
     first = lift(f1, action)
 

@@ -8,7 +8,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from groupcore import Action, Group, lift
+from groupcore import Action, Group, GroupTooLargeError, lift
+from groupcore.validation import DEFAULT_MAX_BYTES, format_bytes, format_count
 
 from .checks import assert_equivariant
 from .derivation import derive_lemma
@@ -18,8 +19,9 @@ from .gsets import default_actions
 from .layerwise import verify_layerwise
 from .rotations import rotation_facts
 from .symbolic import DEFAULT_MAX_EQUATIONS, verify_lemma
+from .system import lemma_equations, lemma_nbytes
 
-__all__ = ["VerificationReport", "verify_groups", "DEFAULT_GROUPS", "DEFAULT_ROTATION_ORDERS",
+__all__ = ["VerificationReport", "verify_groups", "check_verifiable", "DEFAULT_GROUPS", "DEFAULT_ROTATION_ORDERS",
            "MAX_LAYERWISE_ORDER"]
 
 #: Groups ``groupcore verify`` checks when none are named.
@@ -108,13 +110,15 @@ def _numeric_check(action: Action) -> _Note:
                  f"({'; '.join(parts)})")
 
 
-def _lemma_items(report: VerificationReport, G: Group, action: Action, max_equations: int) -> list[Any]:
+def _lemma_items(report: VerificationReport, G: Group, action: Action, max_equations: int,
+                 max_bytes: int) -> list[Any]:
     label = f"{G.name} on {action.name}"
-    equations = G.order ** 2 * action.size + action.size
+    equations = lemma_equations(G.order, action.size)
     too_large = equations > max_equations
     note = f"{equations} equations exceed the symbolic limit {max_equations}: exhaustive check only"
     note = note if too_large else ""
-    exhaustive = _attempt(report, f"{label} (exhaustive)", lambda: check_lemma_exhaustive(G, action, note=note))
+    exhaustive = _attempt(report, f"{label} (exhaustive)",
+                          lambda: check_lemma_exhaustive(G, action, note=note, max_bytes=max_bytes))
     if too_large:
         items = [exhaustive]
     else:
@@ -132,12 +136,68 @@ def _lemma_items(report: VerificationReport, G: Group, action: Action, max_equat
     return items
 
 
+def check_verifiable(groups: Sequence[Group], *, max_bytes: int = DEFAULT_MAX_BYTES, knob: str = "max_bytes") -> None:
+    """Refuse, in one message, every group whose exhaustive check would need more than ``max_bytes``.
+
+    The exhaustive check of the lemma builds all ``|G|²·|X|`` equations for each default G-set
+    (the regular action has ``|X| = |G|``): its memory grows like ``|G|³``.
+
+    Parameters
+    ----------
+    groups : sequence of Group
+    max_bytes : int
+        The memory budget.
+    knob : str
+        How the message names the budget (``--max-bytes`` on the command line).
+
+    Raises
+    ------
+    TypeError
+        If an item is not a :class:`~groupcore.Group`.
+    GroupTooLargeError
+        Naming every group that is too large, the size of its largest check and the budget to ask for.
+
+    Examples
+    --------
+    >>> import groupcore as gc
+    >>> check_verifiable([gc.symmetric(5)])
+    >>> check_verifiable([gc.cyclic(2), gc.symmetric(6)])   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    groupcore.errors.GroupTooLargeError: too large to verify within max_bytes=1073741824 (1.0 GiB): S6 (order 720: the exhaustive check on regular(S6) solves 373,248,720 equations, about 27.8 GiB); ...
+    """
+    too_large = []
+    for G in groups:
+        if not isinstance(G, Group):
+            raise TypeError(f"groups must hold groupcore.Group objects; got {type(G).__name__}")
+        action = max(default_actions(G), key=lambda a: a.size)
+        nbytes = lemma_nbytes(G.order, action.size)
+        if nbytes > max_bytes:
+            too_large.append((nbytes, f"{G.name} (order {format_count(G.order)}: the exhaustive check on "
+                                      f"{action.name} solves {format_count(lemma_equations(G.order, action.size))} "
+                                      f"equations, about {format_bytes(nbytes)})"))
+    if too_large:
+        need = max(nbytes for nbytes, _ in too_large)
+        raise GroupTooLargeError(
+            f"too large to verify within {knob}={max_bytes} ({format_bytes(max_bytes)}): "
+            + ", ".join(text for _, text in too_large)
+            + f"; pass {knob}={need} or more (with that much free memory), or verify smaller groups", nbytes=need)
+
+
 def verify_groups(groups: Sequence[Group], *, max_equations: int = DEFAULT_MAX_EQUATIONS, depth: int = 3,
-                  rotation_orders: Sequence[int] = DEFAULT_ROTATION_ORDERS) -> VerificationReport:
+                  rotation_orders: Sequence[int] = DEFAULT_ROTATION_ORDERS,
+                  max_bytes: int = DEFAULT_MAX_BYTES) -> VerificationReport:
     """The abstract proof, then per group the lemma on its default G-sets (symbolic where small
     enough, always exhaustive and numeric) and the layer-wise statements, then rotation facts.
 
-    Failures are collected, not raised: see :attr:`VerificationReport.failures`.
+    Failures are collected, not raised: see :attr:`VerificationReport.failures`. Groups too
+    large for the exhaustive check within ``max_bytes`` are refused before any work starts
+    (:func:`check_verifiable`).
+
+    Raises
+    ------
+    GroupTooLargeError
+        Naming every group whose exhaustive check would need more than ``max_bytes``.
 
     Examples
     --------
@@ -147,12 +207,13 @@ def verify_groups(groups: Sequence[Group], *, max_equations: int = DEFAULT_MAX_E
     (True, ['Abstract proof', 'C2 (order 2)', 'Rotations'])
     """
     start = time.perf_counter()
+    check_verifiable(groups, max_bytes=max_bytes)
     report = VerificationReport()
     report.sections.append(("Abstract proof", [_attempt(report, "abstract proof", derive_lemma)]))
     for G in groups:
         items: list[Any] = []
         for action in default_actions(G):
-            items += _lemma_items(report, G, action, max_equations)
+            items += _lemma_items(report, G, action, max_equations, max_bytes)
         if G.order <= MAX_LAYERWISE_ORDER:
             items.append(_attempt(report, f"{G.name} layer-wise", lambda G=G: verify_layerwise(G, depth=depth)))
         else:

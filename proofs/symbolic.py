@@ -21,7 +21,7 @@ from groupcore import Action, Group, lift
 
 from .certificate import LemmaCertificate
 from .errors import LemmaCheckError, SymbolicTooLargeError
-from .system import LemmaSystem, lemma_system
+from .system import LemmaSystem, lemma_equations, lemma_system, resolve_action
 
 __all__ = ["verify_lemma", "z_symbols_for", "DEFAULT_MAX_EQUATIONS"]
 
@@ -30,15 +30,47 @@ __all__ = ["verify_lemma", "z_symbols_for", "DEFAULT_MAX_EQUATIONS"]
 DEFAULT_MAX_EQUATIONS = 20_000
 
 
+def _plain_name(name: str, what: str) -> str:
+    """``name`` if it is a plain identifier-like name; SymPy never parses it (no code runs)."""
+    if not name.isidentifier():
+        raise ValueError(f"{what} must be a plain name (letters, digits and underscores, not starting with a "
+                         f"digit), used as a SymPy symbol without being parsed; got {name!r}: pass a "
+                         f"sympy.Symbol or expression for anything else")
+    return name
+
+
+def _z_value(value: Any, x: int) -> sp.Expr:
+    """One value of F: a plain name becomes a symbol; SymPy objects and numbers are kept."""
+    what = f"z_symbols[{x}]"
+    if isinstance(value, str):
+        return sp.Symbol(_plain_name(value, what))
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        return sp.sympify(value, strict=True)
+    raise ValueError(f"{what} must be a plain name, a SymPy expression or a number; "
+                     f"got {type(value).__name__} {value!r}")
+
+
 def z_symbols_for(size: int, z_symbols: str | Sequence[Any] | None = None) -> tuple[sp.Expr, ...]:
     """The symbols standing for ``F(0), …, F(size-1)``.
+
+    Strings are never evaluated: a prefix or a name must be identifier-like (``"z"``, ``"f_1"``)
+    and becomes a :class:`sympy.Symbol` as it is.
 
     Parameters
     ----------
     size : int
         ``|X|``.
     z_symbols : str or sequence, optional
-        A prefix (default ``"z"``: ``z0, z1, …``) or one SymPy expression per point.
+        A prefix (default ``"z"``: ``z0, z1, …``), or one value per point: a plain name, a SymPy
+        expression or a number.
+
+    Raises
+    ------
+    ValueError
+        For a prefix or name that is not identifier-like (``"__import__('os')"``), a value of
+        another type, or a sequence of the wrong length.
 
     Examples
     --------
@@ -46,11 +78,16 @@ def z_symbols_for(size: int, z_symbols: str | Sequence[Any] | None = None) -> tu
     (z0, z1, z2)
     >>> z_symbols_for(2, "f")
     (f0, f1)
+    >>> z_symbols_for(2, ["a", sp.Symbol("b") + 1])
+    (a, b + 1)
     """
     if z_symbols is None or isinstance(z_symbols, str):
-        prefix = z_symbols or "z"
+        prefix = "z" if z_symbols is None else _plain_name(z_symbols, "the z_symbols prefix")
         return tuple(sp.Symbol(f"{prefix}{x}") for x in range(size))
-    values = tuple(sp.sympify(v) for v in z_symbols)
+    if not isinstance(z_symbols, (Sequence, np.ndarray)):
+        raise ValueError(f"z_symbols must be a prefix string or a sequence with one value per point of X; "
+                         f"got {type(z_symbols).__name__}")
+    values = tuple(_z_value(v, x) for x, v in enumerate(z_symbols))
     if len(values) != size:
         raise ValueError(f"z_symbols must give one value per point of X ({size}); got {len(values)}")
     return values
@@ -92,7 +129,7 @@ def verify_lemma(G: Group, action: Action | None = None, z_symbols: str | Sequen
     z_symbols : str or sequence, optional
         Symbols for the values ``F(x)`` (see :func:`z_symbols_for`).
     max_equations : int
-        Refuse systems with more equations than this.
+        Refuse systems with more equations than this (counted before anything is built).
 
     Returns
     -------
@@ -115,17 +152,16 @@ def verify_lemma(G: Group, action: Action | None = None, z_symbols: str | Sequen
     (9, 9, [z1, z0, z2])
     """
     start = time.perf_counter()
-    action = Action.regular(G) if action is None else action
-    if not isinstance(G, Group):
-        raise TypeError(f"G must be a groupcore.Group; got {type(G).__name__}")
-    if not isinstance(action, Action) or action.group != G:
-        raise ValueError(f"action must be a groupcore.Action of {G.name}; got {action!r}")
-    system = lemma_system(action)
-    if system.n_equations > max_equations:
+    action = resolve_action(G, action)
+    if isinstance(max_equations, bool) or not isinstance(max_equations, (int, np.integer)) or max_equations < 1:
+        raise ValueError(f"max_equations must be a positive integer; got {max_equations!r}")
+    equations = lemma_equations(G.order, action.size)
+    if equations > max_equations:
         raise SymbolicTooLargeError(
-            f"{G.name} acting on {action.name} gives {system.n_equations} equations, more than "
+            f"{G.name} acting on {action.name} gives {equations} equations, more than "
             f"max_equations={max_equations}; use check_lemma_exhaustive or raise max_equations")
     z = z_symbols_for(action.size, z_symbols)
+    system = lemma_system(action)
     phi = _unknowns(system)
     if set().union(*(v.free_symbols for v in z)) & set(phi):
         raise ValueError("z_symbols must not contain the unknowns Φ[x,g]")

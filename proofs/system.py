@@ -18,8 +18,65 @@ import numpy as np
 from numpy.typing import NDArray
 
 from groupcore import Action, Group
+from groupcore.validation import DEFAULT_MAX_BYTES, check_budget, format_count
 
-__all__ = ["LemmaSystem", "lemma_system"]
+__all__ = ["LemmaSystem", "lemma_system", "lemma_equations", "lemma_nbytes", "resolve_action"]
+
+#: Peak bytes per equation of building the system and solving it exhaustively (index arrays and
+#: their temporaries), and per unknown (labels, components).
+_BYTES_PER_EQUATION = 80
+_BYTES_PER_UNKNOWN = 64
+
+
+def lemma_equations(order: int, points: int) -> int:
+    """Number of equations of the lemma for a group of ``order`` elements acting on ``points`` points.
+
+    ``|G|²·|X|`` equivariance equations and ``|X|`` projection equations.
+
+    Examples
+    --------
+    >>> lemma_equations(720, 720)      # S6 acting on itself
+    373248720
+    """
+    return order * order * points + points
+
+
+def lemma_nbytes(order: int, points: int) -> int:
+    """Estimated peak memory, in bytes, of building the lemma's system and solving it exhaustively.
+
+    Examples
+    --------
+    >>> from groupcore.validation import format_bytes
+    >>> format_bytes(lemma_nbytes(120, 120))      # S5 acting on itself
+    '132.7 MiB'
+    """
+    return lemma_equations(order, points) * _BYTES_PER_EQUATION + order * points * _BYTES_PER_UNKNOWN
+
+
+def resolve_action(G: Group, action: Action | None) -> Action:
+    """``action`` after checking it is an :class:`~groupcore.Action` of ``G``; the regular action when ``None``.
+
+    Raises
+    ------
+    TypeError
+        If ``G`` is not a :class:`~groupcore.Group`.
+    ValueError
+        If ``action`` is not an exact action of ``G``.
+
+    Examples
+    --------
+    >>> import groupcore as gc
+    >>> resolve_action(gc.cyclic(3), None).name
+    'regular(C3)'
+    """
+    if not isinstance(G, Group):
+        raise TypeError(f"G must be a groupcore.Group; got {type(G).__name__}")
+    if action is None:
+        return Action.regular(G)
+    if not isinstance(action, Action) or action.group != G:
+        raise ValueError(f"action must be a groupcore.Action of {G.name} (an exact action: interpolated rotations "
+                         f"are not one); got {action!r}")
+    return action
 
 
 @dataclass(frozen=True)
@@ -99,13 +156,21 @@ class LemmaSystem:
         return f"Φ(h·x)(g) = Φ(x)(h⁻¹g) at h={h}, x={x}, g={g}: Φ[{a},{b}] = Φ[{c},{d}]"
 
 
-def lemma_system(action: Action) -> LemmaSystem:
+def lemma_system(action: Action, *, max_bytes: int = DEFAULT_MAX_BYTES) -> LemmaSystem:
     """Build every equation of the lemma for ``action`` (a finite, exact G-set).
+
+    Parameters
+    ----------
+    action : Action
+    max_bytes : int
+        Memory budget: the size is estimated (:func:`lemma_nbytes`) before anything is built.
 
     Raises
     ------
     TypeError
         If ``action`` is not a :class:`groupcore.Action`.
+    GroupTooLargeError
+        If building and solving the system would need more than ``max_bytes``.
 
     Examples
     --------
@@ -117,6 +182,9 @@ def lemma_system(action: Action) -> LemmaSystem:
         raise TypeError(f"action must be a groupcore.Action; got {type(action).__name__}")
     G = action.group
     n, m = G.order, action.size
+    check_budget(lemma_nbytes(n, m), max_bytes, order=n,
+                 what=f"the lemma's system for {G.name} acting on {action.name} "
+                      f"({format_count(lemma_equations(n, m))} equations)")
     h, x, g = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(m), np.arange(n), indexing="ij"))
     A = action.table.astype(np.int64)
     T = G.table.astype(np.int64)

@@ -27,6 +27,10 @@ class Var:
 
     name: str
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"a pattern variable's name must be a non-empty string; got {self.name!r}")
+
     def __str__(self) -> str:
         return self.name
 
@@ -45,6 +49,17 @@ class Term:
 
     head: str
     args: tuple[Pattern, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.head, str) or not self.head:
+            raise ValueError(f"a term's head must be a non-empty string (an operator or atom name); got {self.head!r}")
+        if not isinstance(self.args, tuple):
+            raise ValueError(f"a term's args must be a tuple of terms (lists compare unequal to tuples); "
+                             f"got {type(self.args).__name__}: write Term({self.head!r}, tuple(args))")
+        bad = next((a for a in self.args if not isinstance(a, (Term, Var))), None)
+        if bad is not None:
+            raise ValueError(f"the args of {self.head!r} must be Term or Var objects; got {bad!r}: "
+                             f"wrap names with atom(...)")
 
     def __str__(self) -> str:
         return _show(self)

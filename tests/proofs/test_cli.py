@@ -57,9 +57,7 @@ def test_a_failing_proof_gives_a_non_zero_exit(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["verify", "--groups", "Z5"])
-    assert exit_info.value.code == 2
+    assert main(["verify", "--groups", "Z5"]) == 2
     assert "unknown group name 'Z5'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["verify", "--rotations", "0"])

@@ -48,8 +48,8 @@ def test_non_action_is_rejected_with_the_equation() -> None:
 
 
 def test_missing_equations_leave_unknowns_free(monkeypatch: pytest.MonkeyPatch) -> None:
-    def identity_equations_only(action: gc.Action) -> LemmaSystem:
-        full = lemma_system(action)
+    def identity_equations_only(action: gc.Action, **options: int) -> LemmaSystem:
+        full = lemma_system(action, **options)
         keep = full.labels[:, 0] == 0
         return LemmaSystem(action, full.lhs[keep], full.rhs[keep], full.labels[keep])
 

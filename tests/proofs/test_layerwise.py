@@ -42,7 +42,7 @@ def test_other_convention_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_bad_arguments() -> None:
-    with pytest.raises(ValueError, match="depth must be an integer >= 2; got 1"):
+    with pytest.raises(ValueError, match=r"depth must be an integer >= 2 \(the number of layers\); got 1"):
         verify_layerwise(gc.cyclic(2), depth=1)
     with pytest.raises(ValueError, match="must be a groupcore.Action of C2"):
         verify_layerwise(gc.cyclic(2), gc.Action.regular(gc.cyclic(3)))
