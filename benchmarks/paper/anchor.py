@@ -5,15 +5,28 @@ data seed 0): 12,000 training and 50,000 test digits drawn from the 70,000 real 
 each rotated by its own uniform random angle, bilinear, zeros outside. Published MNIST-rot test
 errors (Cohen & Welling 2016): Z2CNN 5.03%, P4CNN 2.28%.
 
-Models (:mod:`groupcore.nn.zoo`): ``Z2CNN`` = ``plain_cnn(channels=20)`` (the published Z2CNN's
-width), ``P4CNN`` = ``p4cnn(C4, channels=10)`` (diagonal frame, max over G), ``P4MCNN`` =
-``p4cnn(D4, channels=7)`` (about the P4CNN's parameter count) and, on request, ``C8CNN`` =
-``p4cnn(C8, channels=7)`` (interpolated rotations). GroupBatchNorm after each hidden convolution,
-Adam, lr drop after 2/3 of the epochs, no augmentation.
+Models: ``Z2CNN`` (20 channels, the published width), ``P4CNN`` (C4 × 10), ``P4MCNN`` (D4 × 7,
+about the P4CNN's parameter count) and ``C8CNN`` (C8 × 7, interpolated rotations); diagonal
+frame, max over G, batch norm after each hidden convolution.
 
-    python benchmarks/paper/anchor.py [--quick] [--seeds 0 1 2] [--backend numpy|cupy] [--epochs E]
+Two recipes (``--recipe``):
 
-Writes ``benchmarks/results/paper/anchor{.quick}.{json,md,png}`` and one cached JSON per run.
+- ``short`` (the default, and every run made before the published recipe existed):
+  :func:`groupcore.nn.p4cnn` / ``plain_cnn`` (pooling before batch norm), Adam with a tenfold
+  lr drop after 2/3 of the epochs, batch 64, 30 epochs, no augmentation, running batch-norm
+  averages.
+- ``published``: Cohen & Welling's released code (``tscohen/gconv_experiments``), see
+  :mod:`recipe` and :func:`models.published_cnn`: 100 epochs (Z2CNN 300), constant Adam,
+  batch 128, per-batch jitter of ±π degrees, standardised inputs, batch norm before pooling,
+  Z2CNN dropout 0.3, batch-norm statistics from a pass over the training set, tests every
+  25 epochs. Runs resume from a checkpoint after every epoch; the calibration (the Z2CNN's first
+  seed) runs first.
+
+    python benchmarks/paper/anchor.py [--recipe short|published] [--quick] [--seeds 0 1 2]
+        [--models ...] [--backend numpy|cupy] [--epochs E] [--workers N]
+
+Writes ``benchmarks/results/paper/anchor{.quick}.{json,md,png}`` (every finished run, one row per
+model, recipe and epochs; unfinished published runs with their progress) and one cached JSON per run.
 """
 
 from __future__ import annotations
