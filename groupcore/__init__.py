@@ -34,11 +34,15 @@ from __future__ import annotations
 
 from .action import Action
 from .errors import ActionAxiomError, AxiomError, GroupAxiomError, GroupTooLargeError, NotAnActionError
-from .families import alternating, cyclic, dihedral, direct_product, klein, quaternion, symmetric
+from .families import (alternating, cyclic, dihedral, direct_product, full_octahedral, klein, octahedral,
+                       quaternion, symmetric)
+from .grid import GridAction
 from .group import Group
 from .lift import lift, project, regular_act
+from .map_action import MapAction
 from .names import parse_group
 from .permutations import compose
+from .protocol import GroupAction, TrivialAction
 from .rotations import ApproximateAction, interpolated_rotations, rotate_filters
 
 __version__ = "0.1.0"
@@ -46,6 +50,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Group", "Action",
     "cyclic", "dihedral", "symmetric", "alternating", "klein", "quaternion", "direct_product",
+    "octahedral", "full_octahedral", "GroupAction", "GridAction", "MapAction", "TrivialAction",
     "lift", "project", "regular_act", "compose", "parse_group",
     "ApproximateAction", "interpolated_rotations", "rotate_filters",
     "AxiomError", "GroupAxiomError", "ActionAxiomError", "GroupTooLargeError", "NotAnActionError",

@@ -5,34 +5,32 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
+from array_api_compat import device, is_array_api_obj
 from numpy.typing import ArrayLike, NDArray
 
 from .errors import ActionAxiomError
 from .group import Group
+from .namespace import namespace
 
 __all__ = ["Action", "permute_axes"]
-
-
-def _namespace(x: Any) -> Any:
-    """The array-API namespace of ``x`` (NumPy for NumPy arrays and plain sequences)."""
-    if isinstance(x, np.ndarray) or not hasattr(x, "__array_namespace__"):
-        return np
-    return x.__array_namespace__()
 
 
 def permute_axes(x: Any, index: NDArray[np.integer], axis: int, ndim_acted: int) -> Any:
     """Gather ``x`` along ``ndim_acted`` consecutive axes starting at ``axis`` (flattened order).
 
     ``out[..., y, ...] = x[..., index[y], ...]`` where ``y`` runs over the flattened acted
-    axes. Works on NumPy arrays and on any array-API array (the index is moved to its device).
+    axes. Computes in ``x``'s own namespace (:func:`groupcore.namespace.namespace`): NumPy,
+    CuPy, PyTorch, JAX or array-api-strict in, the same type on the same device out (the index
+    is moved there). A plain sequence is read as a NumPy array.
 
     Examples
     --------
     >>> permute_axes(np.arange(4).reshape(2, 2), np.array([3, 2, 1, 0]), 0, 2).tolist()
     [[3, 2], [1, 0]]
     """
-    xp = _namespace(x)
-    x = xp.asarray(x) if xp is np else x
+    xp = namespace(x)
+    if not is_array_api_obj(x):
+        x = xp.asarray(x)
     nd = x.ndim
     start = axis + nd if axis < 0 else axis
     if not 0 <= start <= nd - ndim_acted:
@@ -44,11 +42,8 @@ def permute_axes(x: Any, index: NDArray[np.integer], axis: int, ndim_acted: int)
         raise ValueError(f"the action is on {index.shape[0]} points but axes {start}..{start + ndim_acted - 1} "
                          f"of the array have shape {acted}")
     flat = xp.reshape(x, shape[:start] + (m,) + shape[start + ndim_acted:])
-    if xp is np:
-        out = np.take(flat, index, axis=start)
-    else:
-        out = xp.take(flat, xp.asarray(index.astype(np.int64), device=x.device), axis=start)
-    return xp.reshape(out, shape)
+    where = xp.asarray(np.asarray(index, dtype=np.int64), device=device(x))
+    return xp.reshape(xp.take(flat, where, axis=start), shape)
 
 
 class Action:
@@ -162,9 +157,12 @@ class Action:
 
     @classmethod
     def on_grid(cls, group: Group, shape: Sequence[int]) -> Action:
-        """Exact pixel permutations of C1, C2, C4, D1, D2, D4 on an image grid.
+        """Exact index permutations of a group of signed permutation matrices on a 1-, 2- or 3-d grid.
 
-        See :func:`groupcore.grid.grid_action`.
+        Quarter turns and flips of images (``cyclic(n)``, ``dihedral(n)`` for n in 1, 2, 4),
+        reversal of sequences (``dihedral(1)``), the symmetries of the cube on voxels
+        (``octahedral()``, ``full_octahedral()``), or any ``Group.from_matrices``; rotation about
+        the grid's centre, odd and even sizes. See :func:`groupcore.grid.grid_action`.
 
         Examples
         --------

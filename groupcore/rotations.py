@@ -19,18 +19,20 @@ from numbers import Real
 from typing import Any, NamedTuple, Sequence
 
 import numpy as np
+from array_api_compat import is_numpy_namespace
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 
-from .action import Action, _namespace, permute_axes
+from .action import Action, permute_axes
 from .defect import image_defect, operator_norms, smooth_images
 from .errors import NotAnActionError
-from .families import cyclic, dihedral
-from .grid import grid_transform
+from .grid import grid_table, plane_geometry
 from .group import Group
 from .interpolation import check_order_and_mode, disk_mask, interpolation_matrix, prefilter_matrix, source_coordinates
+from .matrices import rotation_matrix
+from .namespace import namespace
 
-__all__ = ["ApproximateAction", "interpolated_rotations", "rotate_filters", "rotation_group_kind"]
+__all__ = ["ApproximateAction", "interpolated_rotations", "rotate_filters"]
 
 
 class _Element(NamedTuple):
@@ -38,38 +40,6 @@ class _Element(NamedTuple):
     flip: bool                            # np.fliplr before rotating
     perm: NDArray[np.int64] | None        # exact: out.flat[y] = x.flat[perm[y]]
     interp: sparse.csr_matrix | None      # interpolated: weights on the (prefiltered) coefficient grid
-
-
-def rotation_group_kind(G: Group) -> tuple[int, bool]:
-    """``(N, is_dihedral)`` when ``G``'s table is that of ``cyclic(N)`` or ``dihedral(N)``.
-
-    C2 and D1 share one table: the group's name decides (``dihedral(1)`` is the flip), as in
-    :func:`groupcore.grid.grid_action`; an unnamed order-2 table is read as C2.
-
-    Raises
-    ------
-    TypeError
-        ``G`` is not a :class:`groupcore.Group`.
-    ValueError
-        Any other table (including a relabelling of C_N or D_N).
-
-    Examples
-    --------
-    >>> rotation_group_kind(dihedral(8))
-    (8, True)
-    """
-    if not isinstance(G, Group):
-        raise TypeError(f"G must be a groupcore.Group; got {type(G).__name__}")
-    n = G.order
-    if n == 2 and G.name == "D1" and G == dihedral(1):
-        return 1, True
-    if G == cyclic(n):
-        return n, False
-    if n % 2 == 0 and G == dihedral(n // 2):
-        return n // 2, True
-    raise ValueError(f"{G.name} (order {n}) is not the table of cyclic(N) or dihedral(N); rotations are defined "
-                     f"for those labellings only (element k = rotation by 360°·k/N, element N + k = flip then "
-                     f"rotation k)")
 
 
 class ApproximateAction:
@@ -211,7 +181,7 @@ class ApproximateAction:
         start = -2 if axis is None else int(axis)
         if element.perm is not None:
             return permute_axes(x, element.perm, start, 2)
-        if _namespace(x) is not np:
+        if not is_numpy_namespace(namespace(x)):
             raise TypeError(f"element {g} of {self.name} is an interpolated rotation, computed on the host with "
                             f"SciPy sparse operators; convert the {type(x).__module__} array to NumPy explicitly")
         x = np.asarray(x)
@@ -461,14 +431,15 @@ def _exact_action(group: Group, elements: Sequence[_Element], shape: tuple[int, 
     return Action(group, gather[group.inverse], shape=shape, name=name)
 
 
-def _check_shape(shape: Sequence[int], n: int, name: str) -> tuple[int, int]:
-    dims = tuple(shape)
+def _check_shape(shape: Sequence[int], angles: NDArray[np.float64], name: str) -> tuple[int, int]:
+    dims = tuple(shape) if isinstance(shape, (tuple, list)) else ()
     if len(dims) != 2 or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1
                                  for s in dims):
         raise ValueError(f"shape must be (H, W) with integers H, W >= 1; got {shape!r}")
     h, w = int(dims[0]), int(dims[1])
-    if n > 2 and h != w:
-        raise ValueError(f"{name} rotates by {360 / n:g}° and needs a square grid; got shape ({h}, {w})")
+    if h != w and np.any(angles % 180.0 != 0):
+        turn = float(np.min(angles[angles % 180.0 != 0]))
+        raise ValueError(f"{name} rotates by {turn:g}° and needs a square grid; got shape ({h}, {w})")
     return h, w
 
 
@@ -496,7 +467,8 @@ def interpolated_rotations(G: Group, shape: Sequence[int], order: int = 1, mode:
     Parameters
     ----------
     G : Group
-        The table of ``cyclic(N)`` or ``dihedral(N)``.
+        A group acting on images (see :func:`groupcore.grid.plane_geometry`): ``cyclic(N)`` or
+        ``dihedral(N)``, or any group carrying 2×2 signed permutation matrices.
     shape : (int, int)
         Image grid; square unless N <= 2.
     order : {0, 1, 3}
@@ -524,8 +496,8 @@ def interpolated_rotations(G: Group, shape: Sequence[int], order: int = 1, mode:
     >>> C16.operator(1).shape, C16.exact_elements.tolist()
     ((784, 784), [0, 4, 8, 12])
     """
-    n, is_dihedral = rotation_group_kind(G)
-    h, w = _check_shape(shape, n, G.name)
+    angles, flips = plane_geometry(G)
+    h, w = _check_shape(shape, angles, G.name)
     mode = check_order_and_mode(order, mode)
     order = int(order)
     if mask not in ("disk", None):
@@ -534,30 +506,28 @@ def interpolated_rotations(G: Group, shape: Sequence[int], order: int = 1, mode:
     keep = disk_mask((h, w), radius).ravel() if mask == "disk" else None
     ph, pad = prefilter_matrix(h, order, mode)
     pw, _ = prefilter_matrix(w, order, mode)
-    index = np.arange(h * w).reshape(h, w)
-    d4 = dihedral(4)
-    built: dict[tuple[int, bool], sparse.csr_matrix] = {}
+    built: dict[tuple[float, bool], sparse.csr_matrix] = {}
     elements = []
-    for g in range(G.order):
-        flip, k = divmod(g, n)
-        angle = 360.0 * k / n
-        if (4 * k) % n == 0:
-            perm = grid_transform(d4, 4 * flip + 4 * k // n, index).ravel()
-            elements.append(_Element(angle, bool(flip), np.ascontiguousarray(perm, dtype=np.int64), None))
+    for angle, flip in zip(angles.tolist(), flips.tolist()):
+        quarter = angle / 90.0
+        if np.isclose(quarter, round(quarter)):
+            inverse = np.linalg.inv(rotation_matrix(round(quarter), flip)).round().astype(np.int64)
+            perm = grid_table(inverse[None], (h, w))[0]          # gather: out[y] = x[g⁻¹·y]
+            elements.append(_Element(angle, flip, perm, None))
             continue
-        fold = bool(flip) and order <= 1          # order 3 flips inside the prefilter instead
-        if (k, fold) not in built:
-            built[k, fold] = interpolation_matrix(source_coordinates((h, w), angle), (h + 2 * pad, w + 2 * pad),
-                                                  order, mode, pad, rows=keep, flip_columns=fold)
-        elements.append(_Element(angle, bool(flip), None, built[k, fold]))
+        fold = flip and order <= 1          # order 3 flips inside the prefilter instead
+        if (angle, fold) not in built:
+            built[angle, fold] = interpolation_matrix(source_coordinates((h, w), angle), (h + 2 * pad, w + 2 * pad),
+                                                      order, mode, pad, rows=keep, flip_columns=fold)
+        elements.append(_Element(angle, flip, None, built[angle, fold]))
     return ApproximateAction(G, (h, w), elements, prefilter=(ph, pw) if order > 1 else None, order=order,
                              mode=mode, mask=mask, radius=radius)
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_rotations(G: Group, name: str, shape: tuple[int, int],
+def _cached_rotations(G: Group, geometry: bytes | None, shape: tuple[int, int],
                       options: tuple[tuple[str, Any], ...]) -> ApproximateAction:
-    """Cached rotations; the name is part of the key since C2 and D1 share one table."""
+    """Cached rotations, keyed by the group's table and matrices (C2 and D1 share a table)."""
     return interpolated_rotations(G, shape, **dict(options))
 
 
@@ -590,9 +560,10 @@ def rotate_filters(action: Group | Action | ApproximateAction, filters: Any, **o
     if len(filters.shape) < 2:
         raise ValueError(f"filters must have shape (..., k, k); got {tuple(filters.shape)}")
     if isinstance(action, Group):
-        action = _cached_rotations(action, action.name, tuple(int(s) for s in filters.shape[-2:]),
+        geometry = None if action.matrices is None else action.matrices.tobytes()
+        action = _cached_rotations(action, geometry, tuple(int(s) for s in filters.shape[-2:]),
                                    tuple(sorted(options.items())))
     elif options:
         raise TypeError(f"options {sorted(options)} apply only when rotate_filters builds the rotations from a Group")
     outs = [action.apply(g, filters) for g in range(action.group.order)]
-    return _namespace(outs[0]).stack(outs, axis=0)
+    return namespace(*outs).stack(outs, axis=0)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from groupcore import Action, Group, cyclic, dihedral
-from groupcore.grid import EXACT_GRID_GROUPS
+from groupcore import Action, Group, dihedral
+from groupcore.grid import grid_matrices
 
-__all__ = ["default_actions", "generated_subgroup", "grid_needs_square"]
+__all__ = ["default_actions", "generated_subgroup", "grid_kind"]
 
 
 def generated_subgroup(G: Group, gens: list[int]) -> np.ndarray:
@@ -27,27 +27,34 @@ def generated_subgroup(G: Group, gens: list[int]) -> np.ndarray:
     return np.array(sorted(members), dtype=np.int64)
 
 
-def grid_needs_square(G: Group) -> bool | None:
-    """For C1, C2, C4, D1, D2, D4 (exact pixel actions): whether they need a square grid; else ``None``.
+def grid_kind(G: Group) -> tuple[int, bool] | None:
+    """``(d, needs_equal_sides)`` when ``G`` acts exactly on ``d``-dimensional grids; else ``None``.
+
+    ``needs_equal_sides`` is true when some element permutes axes (a quarter turn).
 
     Examples
     --------
-    >>> grid_needs_square(cyclic(4)), grid_needs_square(dihedral(2)), grid_needs_square(cyclic(3))
-    (True, False, None)
+    >>> from groupcore import cyclic
+    >>> grid_kind(cyclic(4)), grid_kind(dihedral(2)), grid_kind(cyclic(3))
+    ((2, True), (2, False), None)
     """
-    for name, (is_dihedral, quarter) in EXACT_GRID_GROUPS.items():
-        n = int(name[1:])
-        if G == (dihedral(n) if is_dihedral else cyclic(n)):
-            return quarter == 1 and n > 1
-    return None
+    if G.matrices is None:
+        return None
+    d = G.matrices.shape[1]
+    mats = grid_matrices(G, d)
+    if mats is None:
+        return None
+    return d, bool((np.abs(mats) != np.eye(d, dtype=np.int64)).any())
 
 
 def default_actions(G: Group) -> list[Action]:
     """The regular action; the cosets of a smallest non-trivial proper subgroup (one of prime order),
-    when there is one; and for the exact grid groups, odd and even pixel grids (3×3 and 4×4).
+    when there is one; and for groups acting exactly on grids, an odd and an even grid (3×3 and
+    4×4 images; 2×2×2 and 3×3×3 voxels).
 
     Examples
     --------
+    >>> from groupcore import cyclic
     >>> [a.name for a in default_actions(cyclic(4))]
     ['regular(C4)', 'cosets(C4, 2)', 'grid(C4, 3x3)', 'grid(C4, 4x4)']
     """
@@ -56,6 +63,8 @@ def default_actions(G: Group) -> list[Action]:
     smallest = [int(g) for g in np.argsort(orders, kind="stable") if orders[g] > 1]
     if smallest and orders[smallest[0]] < G.order:
         out.append(Action.on_cosets(G, generated_subgroup(G, [smallest[0]])))
-    if grid_needs_square(G) is not None:
-        out += [Action.on_grid(G, (3, 3)), Action.on_grid(G, (4, 4))]
+    kind = grid_kind(G)
+    if kind is not None:
+        sides = (3, 4) if kind[0] <= 2 else (2, 3)
+        out += [Action.on_grid(G, (side,) * kind[0]) for side in sides]
     return out

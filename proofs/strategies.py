@@ -26,7 +26,7 @@ from groupcore import (Action, Group, GroupTooLargeError, alternating, cyclic, d
                        quaternion, symmetric)
 
 from .checks import _dtype_name
-from .gsets import generated_subgroup, grid_needs_square
+from .gsets import generated_subgroup, grid_kind
 
 __all__ = ["groups", "actions", "maps", "images", "group_elements", "CI_PROFILE"]
 
@@ -108,11 +108,12 @@ def _base_actions(G: Group, max_size: int) -> st.SearchStrategy[Action]:
         options.insert(0, st.just(Action.regular(G)))
     if G.permutations is not None and G.permutations.shape[1] <= max_size:
         options.append(st.just(Action.natural(G)))
-    square = grid_needs_square(G)
-    if square is not None:
-        side = st.integers(1, min(4, math.isqrt(max_size)))
-        shapes = side.map(lambda s: (s, s)) if square else st.tuples(side, side).filter(
-            lambda hw: hw[0] * hw[1] <= max_size)
+    kind = grid_kind(G)
+    if kind is not None:
+        d, equal_sides = kind
+        side = st.integers(1, max(1, min(4, int(max_size ** (1 / d)))))
+        shapes = side.map(lambda s: (s,) * d) if equal_sides else st.tuples(*[side] * d).filter(
+            lambda dims: math.prod(dims) <= max_size)
         options.append(shapes.map(lambda shape: Action.on_grid(G, shape)))
     if 2 * G.order <= max_size:
         options.append(_restrictions(G, max_size))

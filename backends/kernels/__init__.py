@@ -8,22 +8,22 @@ Examples
 --------
 >>> import numpy as np
 >>> from groupcore.backends import kernels
->>> y = kernels.conv2d(np.ones((1, 1, 4, 4)), np.ones((3, 1, 3, 3)), padding=1)
+>>> y = kernels.conv(np.ones((1, 1, 4, 4)), np.ones((3, 1, 3, 3)), padding=1)
 >>> y.shape
 (1, 3, 4, 4)
 """
 
 from __future__ import annotations
 
-from .conv import conv2d, conv2d_backward, conv2d_backward_generic, conv2d_generic
+from .conv import conv, conv_backward, conv_backward_generic, conv_generic
 from .dense import dense, dense_backward
 from .expand import expand, expand_backward, scatter_plan
 from .loss import softmax_cross_entropy
-from .pool import PoolState, avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
+from .pool import PoolState, avg_pool, avg_pool_backward, max_pool, max_pool_backward
 
 __all__ = [
-    "conv2d", "conv2d_backward", "conv2d_generic", "conv2d_backward_generic",
-    "max_pool2d", "max_pool2d_backward", "PoolState", "avg_pool2d", "avg_pool2d_backward",
+    "conv", "conv_backward", "conv_generic", "conv_backward_generic",
+    "max_pool", "max_pool_backward", "PoolState", "avg_pool", "avg_pool_backward",
     "expand", "expand_backward", "scatter_plan",
     "softmax_cross_entropy",
     "dense", "dense_backward",

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any
+from typing import Any, Sequence
 
 from array_api_compat import device
 
-__all__ = ["check_ndim", "check_positive", "pad2d"]
+__all__ = ["check_ndim", "check_positive", "check_spatial", "pad"]
 
 
 def check_ndim(name: str, x: Any, ndim: int, layout: str) -> None:
     """Raise ``ValueError`` unless ``x`` has ``ndim`` axes (``layout`` names them)."""
     if x.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} axes {layout}, got shape {tuple(x.shape)}")
+
+
+def check_spatial(name: str, x: Any) -> int:
+    """The number of spatial axes of ``(B, C, *S)``: 1, 2 or 3, else ``ValueError``."""
+    if not 3 <= x.ndim <= 5:
+        raise ValueError(f"{name} must be (B, C, W), (B, C, H, W) or (B, C, D, H, W); got shape {tuple(x.shape)}")
+    return int(x.ndim - 2)
 
 
 def check_positive(**values: int) -> None:
@@ -23,16 +30,18 @@ def check_positive(**values: int) -> None:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
-def pad2d(x: Any, ph: int, pw: int, *, xp: ModuleType) -> Any:
-    """Zero-pad the last two axes by ``ph``/``pw`` on each side; a negative amount crops."""
-    if ph < 0 or pw < 0:
-        h, w = x.shape[-2], x.shape[-1]
-        ch, cw = max(-ph, 0), max(-pw, 0)
-        x = x[..., ch:h - ch, cw:w - cw]
-        ph, pw = max(ph, 0), max(pw, 0)
-    if ph == 0 and pw == 0:
+def pad(x: Any, pads: Sequence[int], *, xp: ModuleType, value: float = 0.0) -> Any:
+    """Pad the trailing ``len(pads)`` axes by ``pads[i]`` on each side with ``value``; negative pads crop."""
+    d = len(pads)
+    lead = tuple(x.shape[:x.ndim - d])
+    sizes = tuple(x.shape[x.ndim - d:])
+    crop = tuple(slice(max(-p, 0), s - max(-p, 0)) for p, s in zip(pads, sizes))
+    if any(p < 0 for p in pads):
+        x = x[(...,) + crop]
+        sizes = tuple(x.shape[x.ndim - d:])
+    grow = tuple(max(p, 0) for p in pads)
+    if not any(grow):
         return x
-    *lead, h, w = x.shape
-    out = xp.zeros((*lead, h + 2 * ph, w + 2 * pw), dtype=x.dtype, device=device(x))
-    out[..., ph:ph + h, pw:pw + w] = x
+    out = xp.full(lead + tuple(s + 2 * p for s, p in zip(sizes, grow)), value, dtype=x.dtype, device=device(x))
+    out[(...,) + tuple(slice(p, p + s) for p, s in zip(grow, sizes))] = x
     return out

@@ -1,14 +1,17 @@
 """NumPy fast path of :mod:`.conv`: strided im2col into reused buffers and micro-batched GEMMs.
 
-- The padded input is copied once into a reused NHWC buffer; each micro-batch's im2col matrix
-  ``(n·Ho·Wo, kh·kw·C)`` is one copy from an ``as_strided`` view whose inner runs are ``kw·C``
-  contiguous values. Inputs with few channels use ``kh·kw·C`` slab copies of ``n·Ho·Wo`` values
-  from an NCHW buffer instead (the matrix transposed; BLAS reads it either way).
+For 1-, 2- and 3-d inputs ``(B, C, *S)`` alike:
+
+- The padded input is copied once into a reused channels-last buffer; each micro-batch's im2col
+  matrix ``(n·prod(S_out), prod(kernel)·C)`` is one copy from an ``as_strided`` view whose inner
+  runs are ``k_last·C`` contiguous values. Inputs with few channels use ``prod(kernel)·C`` slab
+  copies of ``n·prod(S_out)`` values from a channels-first buffer instead (the matrix
+  transposed; BLAS reads it either way).
 - Micro-batches keep the im2col matrix near ``_CHUNK_BYTES`` so copy and GEMM stay in cache;
   when BLAS would run several threads, two worker threads with single-threaded BLAS take
   alternate micro-batches instead (:mod:`._threads`).
-- Each image's output ``(O, Ho·Wo)`` is one GEMM of the filter bank with its patches, written by
-  ``matmul(..., out=)`` straight into a contiguous NCHW result (no transposing copy).
+- Each image's output ``(O, prod(S_out))`` is one GEMM of the filter bank with its patches, written by
+  ``matmul(..., out=)`` straight into a contiguous channels-first result (no transposing copy).
 - The input gradient is the correlation of the zero-bordered output gradient with the flipped,
   transposed filter bank: the same routine, no col2im.
 
@@ -50,74 +53,86 @@ def _buffer(tag: str, shape: tuple[int, ...], dtype: np.dtype, zero: bool = Fals
     return buf
 
 
-def _padded(x: np.ndarray, ph: int, pw: int, nhwc: bool, tag: str) -> np.ndarray:
-    """``x`` (B, C, H, W) zero-padded, in a reused buffer laid out NHWC or NCHW.
+def _padded(x: np.ndarray, pads: tuple[int, ...], channels_last: bool, tag: str) -> np.ndarray:
+    """``x`` (B, C, *S) zero-padded by ``pads`` (negative crops), in a reused buffer.
 
-    Calls with the same tag, shape and padding share the buffer and only rewrite its interior.
+    Laid out ``(B, *S, C)`` or ``(B, C, *S)``. Calls with the same tag, shape and padding share
+    the buffer and only rewrite its interior.
     """
-    b, c, h, w = x.shape
-    ch, cw = max(-ph, 0), max(-pw, 0)
-    x = x[:, :, ch:h - ch, cw:w - cw]
-    ph, pw = max(ph, 0), max(pw, 0)
-    b, c, h, w = x.shape
-    tag = f"{tag}/{ph},{pw}/{'nhwc' if nhwc else 'nchw'}"
-    if nhwc:
-        buf = _buffer(tag, (b, h + 2 * ph, w + 2 * pw, c), x.dtype, zero=True)
-        buf[:, ph:ph + h, pw:pw + w, :] = x.transpose(0, 2, 3, 1)
+    crop = tuple(slice(max(-p, 0), s - max(-p, 0)) for p, s in zip(pads, x.shape[2:]))
+    x = x[(slice(None), slice(None)) + crop]
+    grow = tuple(max(p, 0) for p in pads)
+    b, c, *sizes = x.shape
+    full = tuple(s + 2 * p for s, p in zip(sizes, grow))
+    inner = tuple(slice(p, p + s) for p, s in zip(grow, sizes))
+    tag = f"{tag}/{grow}/{'last' if channels_last else 'first'}"
+    if channels_last:
+        buf = _buffer(tag, (b, *full, c), x.dtype, zero=True)
+        buf[(slice(None),) + inner + (slice(None),)] = np.moveaxis(x, 1, -1)
     else:
-        buf = _buffer(tag, (b, c, h + 2 * ph, w + 2 * pw), x.dtype, zero=True)
-        buf[:, :, ph:ph + h, pw:pw + w] = x
+        buf = _buffer(tag, (b, c, *full), x.dtype, zero=True)
+        buf[(slice(None), slice(None)) + inner] = x
     return buf
 
 
 class _Im2col:
     """im2col of a padded batch, one micro-batch at a time, into a reused buffer.
 
-    ``matrix(b0)`` is ``(n·Ho·Wo, kh·kw·C)`` for the ``n <= batch`` images from ``b0``, columns
-    ordered ``(i, j, c)``, matching the filter bank ``w.transpose(0, 2, 3, 1)``; ``starts`` lists
-    the micro-batches.
+    ``matrix(b0)`` is ``(n·prod(S_out), prod(kernel)·C)`` for the ``n <= batch`` images from
+    ``b0``, columns ordered ``(*offsets, c)``, matching the filter bank moved to
+    ``(O, *kernel, C)``; ``starts`` lists the micro-batches.
     """
 
-    def __init__(self, x: np.ndarray, kh: int, kw: int, ph: int, pw: int, tag: str) -> None:
+    def __init__(self, x: np.ndarray, kernel: tuple[int, ...], pads: tuple[int, ...], tag: str) -> None:
         b, c = x.shape[0], x.shape[1]
-        self.kh, self.kw, self.c = kh, kw, c
-        self.slabs = kw * c < _SLAB_MAX_ROW
-        self.xpad = _padded(x, ph, pw, nhwc=not self.slabs, tag=tag)
-        hp, wp = (self.xpad.shape[2:4] if self.slabs else self.xpad.shape[1:3])
-        self.ho, self.wo = hp - kh + 1, wp - kw + 1
-        k = kh * kw * c
-        per_image = self.ho * self.wo * k * x.dtype.itemsize
+        self.kernel, self.c = kernel, c
+        self.slabs = kernel[-1] * c < _SLAB_MAX_ROW
+        self.xpad = _padded(x, pads, channels_last=not self.slabs, tag=tag)
+        d = len(kernel)
+        sizes = self.xpad.shape[2:] if self.slabs else self.xpad.shape[1:1 + d]
+        self.out = tuple(int(s) - k + 1 for s, k in zip(sizes, kernel))
+        self.rows = int(np.prod(self.out))
+        k = int(np.prod(kernel)) * c
+        per_image = self.rows * k * x.dtype.itemsize
         chunks = max(-(-b * per_image // _CHUNK_BYTES), min(b, 2))     # two at least, for two threads
         self.batch = -(-b // chunks)          # equal chunks: 8 + 8 rather than 10 + 6
-        rows = self.batch * self.ho * self.wo
+        rows = self.batch * self.rows
         self.starts = list(range(0, b, self.batch))
         self.buf_key = (tag + "/cols", (k, rows) if self.slabs else (rows, k), x.dtype)
 
     def matrix(self, b0: int) -> np.ndarray:
         """The im2col matrix of images ``b0 .. b0 + batch`` in the calling thread's buffer."""
-        kh, kw, c, ho, wo = self.kh, self.kw, self.c, self.ho, self.wo
+        kernel, c, out, d = self.kernel, self.c, self.out, len(self.kernel)
         n = min(self.batch, self.xpad.shape[0] - b0)
-        m = n * ho * wo
+        m = n * self.rows
         src = self.xpad[b0:b0 + n]
         s = src.strides
         buf = _buffer(*self.buf_key)
-        if self.slabs:      # src (n, C, Hp, Wp) -> buf (kh, kw, C | n, Ho, Wo)
-            out = buf[:, :m]
-            view = as_strided(src, (kh, kw, c, n, ho, wo), (s[2], s[3], s[1], s[0], s[2], s[3]))
-            np.copyto(out.reshape(kh, kw, c, n, ho, wo), view)
-            return out.T
-        out = buf[:m]       # src (n, Hp, Wp, C) -> buf (n, Ho, Wo | kh, kw·C)
-        view = as_strided(src, (n, ho, wo, kh, kw * c), (s[0], s[1], s[2], s[1], s[3]))
-        np.copyto(out.reshape(n, ho, wo, kh, kw * c), view)
-        return out
+        if self.slabs:      # src (n, C, *Sp) -> buf (*kernel, C | n, *S_out)
+            cols = buf[:, :m]
+            spatial = s[2:]
+            view = as_strided(src, kernel + (c, n) + out, spatial + (s[1], s[0]) + spatial)
+            np.copyto(cols.reshape(kernel + (c, n) + out), view)
+            return cols.T
+        cols = buf[:m]      # src (n, *Sp, C) -> buf (n, *S_out | *kernel[:-1], kernel[-1]·C)
+        spatial = s[1:1 + d]
+        shape = (n,) + out + kernel[:-1] + (kernel[-1] * c,)
+        view = as_strided(src, shape, (s[0],) + spatial + spatial[:-1] + (s[1 + d],))
+        np.copyto(cols.reshape(shape), view)
+        return cols
 
 
-def correlate(x: np.ndarray, w: np.ndarray, ph: int, pw: int, tag: str = "fwd") -> np.ndarray:
-    """Cross-correlation with per-axis padding (negative crops); NCHW in, contiguous NCHW out."""
-    b, o, c, kh, kw = x.shape[0], w.shape[0], w.shape[1], w.shape[2], w.shape[3]
-    cols = _Im2col(x, kh, kw, ph, pw, tag)
-    rows, k = cols.ho * cols.wo, kh * kw * c
-    w_rows = w.transpose(0, 2, 3, 1).reshape(o, k)
+def _filter_rows(w: np.ndarray) -> np.ndarray:
+    """The filter bank ``(O, C, *kernel)`` as ``(O, prod(kernel)·C)``, columns ``(*offsets, c)``."""
+    return np.moveaxis(w, 1, -1).reshape(w.shape[0], -1)
+
+
+def correlate(x: np.ndarray, w: np.ndarray, pads: tuple[int, ...], tag: str = "fwd") -> np.ndarray:
+    """Cross-correlation with per-axis padding (negative crops); channels-first in and out (contiguous)."""
+    b, o = x.shape[0], w.shape[0]
+    cols = _Im2col(x, tuple(int(k) for k in w.shape[2:]), pads, tag)
+    w_rows = _filter_rows(w)
+    rows, k = cols.rows, w_rows.shape[1]
     y = np.empty((b, o, rows), x.dtype)
 
     def chunk(b0: int) -> None:
@@ -126,29 +141,30 @@ def correlate(x: np.ndarray, w: np.ndarray, ph: int, pw: int, tag: str = "fwd") 
         np.matmul(w_rows, patches.reshape(n, rows, k).transpose(0, 2, 1), out=y[b0:b0 + n])
 
     _threads.split(cols.starts, chunk)
-    return y.reshape(b, o, cols.ho, cols.wo)
+    return y.reshape((b, o) + cols.out)
 
 
 def correlate_backward(x: np.ndarray, w: np.ndarray, gy: np.ndarray, padding: int,
                        need_gx: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
-    """``(gx, gw)`` of :func:`correlate` with equal padding ``padding`` on both axes."""
-    b, o = x.shape[0], w.shape[0]
-    kh, kw = w.shape[2], w.shape[3]
-    cols = _Im2col(x, kh, kw, padding, padding, "bwd")
-    rows = cols.ho * cols.wo
-    gy_rows = gy.transpose(0, 2, 3, 1)
+    """``(gx, gw)`` of :func:`correlate` with equal padding ``padding`` on every axis."""
+    b, o, d = x.shape[0], w.shape[0], x.ndim - 2
+    kernel = tuple(int(k) for k in w.shape[2:])
+    cols = _Im2col(x, kernel, (padding,) * d, "bwd")
+    rows = cols.rows
+    gy_rows = np.moveaxis(gy, 1, -1)
     if not gy_rows.flags.c_contiguous:
         gy_rows = _buffer("bwd/gy", gy_rows.shape, gy.dtype)
-        np.copyto(gy_rows, gy.transpose(0, 2, 3, 1))
+        np.copyto(gy_rows, np.moveaxis(gy, 1, -1))
     gy_rows = gy_rows.reshape(b * rows, o)
 
-    def chunk(b0: int) -> np.ndarray:                          # this chunk's gw as (i, j, c | o)
+    def chunk(b0: int) -> np.ndarray:                          # this chunk's gw as (*offsets, c | o)
         patches = cols.matrix(b0)
         return patches.T @ gy_rows[b0 * rows:b0 * rows + patches.shape[0]]
 
     gwm = sum(_threads.split(cols.starts, chunk))
-    gw = np.ascontiguousarray(gwm.reshape(kh, kw, x.shape[1], o).transpose(3, 2, 0, 1))
+    gw = np.ascontiguousarray(np.moveaxis(gwm.reshape(kernel + (x.shape[1], o)), (-1, -2), (0, 1)))
     if not need_gx:
         return None, gw
-    w_back = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-    return correlate(gy, w_back, kh - 1 - padding, kw - 1 - padding, tag="bwd/gx"), gw
+    flip = (slice(None), slice(None)) + (slice(None, None, -1),) * d
+    w_back = np.swapaxes(w[flip], 0, 1)
+    return correlate(gy, w_back, tuple(k - 1 - padding for k in kernel), tag="bwd/gx"), gw

@@ -1,26 +1,27 @@
-"""Spatial max and average pooling of ``(B, C, H, W)`` arrays and their gradients.
+"""Spatial max and average pooling of ``(B, C, *S)`` arrays (1-, 2- or 3-d) and their gradients.
 
-Windows of ``size × size`` every ``stride`` pixels, no padding; the output has
-``(H - size) // stride + 1`` rows (likewise columns). Written with strided slices only, so every
-array-API backend runs the same code. Max pooling is a running ``maximum`` over the ``size²``
-window offsets, and its gradient goes to the first offset (row-major) that holds the maximum:
+Windows of ``size`` along every spatial axis, every ``stride`` points, no padding; each axis of
+the output has ``(n - size) // stride + 1`` points. Written with strided slices only, so every
+array-API backend runs the same code. Max pooling is a running ``maximum`` over the window
+offsets, and its gradient goes to the first offset (row-major) that holds the maximum:
 elementwise passes only, no ``where`` (whose data-dependent branches make NumPy's loop many times
 slower than a multiplication by a mask).
 """
 
 from __future__ import annotations
 
+from itertools import product
 from typing import Any, Iterator, NamedTuple
 
 from array_api_compat import array_namespace, device
 
-from ._common import check_ndim, check_positive
+from ._common import check_positive, check_spatial
 
-__all__ = ["PoolState", "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
+__all__ = ["PoolState", "max_pool", "max_pool_backward", "avg_pool", "avg_pool_backward"]
 
 
 class PoolState(NamedTuple):
-    """What :func:`max_pool2d_backward` needs: the input, the pooled maxima and the geometry.
+    """What :func:`max_pool_backward` needs: the input, the pooled maxima and the geometry.
 
     ``argmax`` (computed on request) is the winning window offset of every output, row-major,
     ties to the first.
@@ -28,7 +29,7 @@ class PoolState(NamedTuple):
     Examples
     --------
     >>> import numpy as np
-    >>> _, state = max_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2, 2)
+    >>> _, state = max_pool(np.arange(16.0).reshape(1, 1, 4, 4), 2, 2)
     >>> state.argmax.tolist(), state.x_shape
     ([[[[3, 3], [3, 3]]]], (1, 1, 4, 4))
     """
@@ -45,7 +46,7 @@ class PoolState(NamedTuple):
 
     @property
     def argmax(self) -> Any:
-        """The winning offset ``i·size + j`` of every window (integer array of the output's shape)."""
+        """The winning offset (row-major over the window) of every window (integer array of the output's shape)."""
         xp = array_namespace(self.x)
         am = xp.zeros(self.y.shape, dtype=xp.int64, device=device(self.x))
         for k, hit in enumerate(_first_hits(self)):
@@ -53,24 +54,24 @@ class PoolState(NamedTuple):
         return am
 
 
-def _out_size(x_shape: tuple[int, ...], size: int, stride: int) -> tuple[int, int]:
+def _out_size(x_shape: tuple[int, ...], size: int, stride: int) -> tuple[int, ...]:
     check_positive(size=size, stride=stride)
-    h, w = x_shape[2], x_shape[3]
-    if size > h or size > w:
-        raise ValueError(f"pooling window {size} is larger than the {h}x{w} image")
-    return (h - size) // stride + 1, (w - size) // stride + 1
+    sizes = x_shape[2:]
+    if size > min(sizes):
+        raise ValueError(f"pooling window {size} is larger than the {'x'.join(map(str, sizes))} input")
+    return tuple((n - size) // stride + 1 for n in sizes)
 
 
-def _window(i: int, j: int, ho: int, wo: int, stride: int) -> tuple[Any, ...]:
-    """The slice picking offset ``(i, j)`` of every window."""
-    return (slice(None), slice(None), slice(i, i + stride * (ho - 1) + 1, stride),
-            slice(j, j + stride * (wo - 1) + 1, stride))
+def _window(offset: tuple[int, ...], out: tuple[int, ...], stride: int) -> tuple[Any, ...]:
+    """The slice picking ``offset`` of every window."""
+    return (slice(None), slice(None)) + tuple(slice(i, i + stride * (n - 1) + 1, stride)
+                                              for i, n in zip(offset, out))
 
 
 def _offsets(x_shape: tuple[int, ...], size: int, stride: int) -> list[tuple[Any, ...]]:
     """The slices of every window offset, row-major."""
-    ho, wo = _out_size(x_shape, size, stride)
-    return [_window(i, j, ho, wo, stride) for i in range(size) for j in range(size)]
+    out = _out_size(x_shape, size, stride)
+    return [_window(offset, out, stride) for offset in product(range(size), repeat=len(out))]
 
 
 def _first_hits(state: PoolState) -> Iterator[Any]:
@@ -84,20 +85,22 @@ def _first_hits(state: PoolState) -> Iterator[Any]:
         yield hit
 
 
-def max_pool2d(x: Any, size: int, stride: int) -> tuple[Any, PoolState]:
-    """Max over ``size × size`` windows every ``stride`` pixels; ``(y, state)`` for backward.
+def max_pool(x: Any, size: int, stride: int) -> tuple[Any, PoolState]:
+    """Max over windows of ``size`` points per axis every ``stride``; ``(y, state)`` for backward.
 
     Ties go to the first offset in row-major order.
 
     Examples
     --------
     >>> import numpy as np
-    >>> y, state = max_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2, 2)
+    >>> y, state = max_pool(np.arange(16.0).reshape(1, 1, 4, 4), 2, 2)
     >>> y[0, 0].tolist()
     [[5.0, 7.0], [13.0, 15.0]]
+    >>> max_pool(np.arange(6.0).reshape(1, 1, 6), 2, 2)[0].tolist()
+    [[[1.0, 3.0, 5.0]]]
     """
     xp = array_namespace(x)
-    check_ndim("x", x, 4, "(B, C, H, W)")
+    check_spatial("x", x)
     first, *rest = _offsets(tuple(x.shape), size, stride)
     y = x[first]
     for sl in rest:
@@ -105,22 +108,21 @@ def max_pool2d(x: Any, size: int, stride: int) -> tuple[Any, PoolState]:
     return y, PoolState(x, y, size, stride)
 
 
-def max_pool2d_backward(gy: Any, state: PoolState) -> Any:
-    """Gradient of :func:`max_pool2d`: ``gy`` routed to each window's maximum (summed on overlaps).
+def max_pool_backward(gy: Any, state: PoolState) -> Any:
+    """Gradient of :func:`max_pool`: ``gy`` routed to each window's maximum (summed on overlaps).
 
     Examples
     --------
     >>> import numpy as np
-    >>> _, state = max_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2, 2)
-    >>> max_pool2d_backward(np.ones((1, 1, 2, 2)), state)[0, 0].tolist()[1]
+    >>> _, state = max_pool(np.arange(16.0).reshape(1, 1, 4, 4), 2, 2)
+    >>> max_pool_backward(np.ones((1, 1, 2, 2)), state)[0, 0].tolist()[1]
     [0.0, 1.0, 0.0, 1.0]
     """
     xp = array_namespace(gy, state.x)
     if tuple(gy.shape) != tuple(state.y.shape):
         raise ValueError(f"gy must have the pooled shape {tuple(state.y.shape)}, got {tuple(gy.shape)}")
-    h, w = state.x_shape[2:]
-    ho, wo = state.y.shape[2:]
-    tiles = state.size == state.stride and (h, w) == (ho * state.size, wo * state.size)
+    tiles = state.size == state.stride and all(
+        n == m * state.size for n, m in zip(state.x_shape[2:], state.y.shape[2:]))
     gx = (xp.empty if tiles else xp.zeros)(state.x_shape, dtype=gy.dtype, device=device(gy))
     for sl, hit in zip(_offsets(state.x_shape, state.size, state.stride), _first_hits(state)):
         part = gy * xp.astype(hit, gy.dtype)
@@ -131,44 +133,42 @@ def max_pool2d_backward(gy: Any, state: PoolState) -> Any:
     return gx
 
 
-def avg_pool2d(x: Any, size: int, stride: int) -> Any:
-    """Mean over ``size × size`` windows every ``stride`` pixels.
+def avg_pool(x: Any, size: int, stride: int) -> Any:
+    """Mean over windows of ``size`` points per axis every ``stride``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> avg_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2, 2)[0, 0].tolist()
+    >>> avg_pool(np.arange(16.0).reshape(1, 1, 4, 4), 2, 2)[0, 0].tolist()
     [[2.5, 4.5], [10.5, 12.5]]
     """
     xp = array_namespace(x)
-    check_ndim("x", x, 4, "(B, C, H, W)")
-    ho, wo = _out_size(tuple(x.shape), size, stride)
-    y = xp.zeros((*x.shape[:2], ho, wo), dtype=x.dtype, device=device(x))
-    for i in range(size):
-        for j in range(size):
-            y += x[_window(i, j, ho, wo, stride)]
-    return y / (size * size)
+    check_spatial("x", x)
+    out = _out_size(tuple(x.shape), size, stride)
+    y = xp.zeros((*x.shape[:2], *out), dtype=x.dtype, device=device(x))
+    for sl in _offsets(tuple(x.shape), size, stride):
+        y += x[sl]
+    return y / (size ** len(out))
 
 
-def avg_pool2d_backward(gy: Any, x_shape: tuple[int, ...], size: int, stride: int) -> Any:
-    """Gradient of :func:`avg_pool2d`: ``gy / size²`` spread over each window (summed on overlaps).
+def avg_pool_backward(gy: Any, x_shape: tuple[int, ...], size: int, stride: int) -> Any:
+    """Gradient of :func:`avg_pool`: ``gy / size^d`` spread over each window (summed on overlaps).
 
     Examples
     --------
     >>> import numpy as np
-    >>> avg_pool2d_backward(np.ones((1, 1, 1, 2)), (1, 1, 2, 3), 2, 1)[0, 0].tolist()
+    >>> avg_pool_backward(np.ones((1, 1, 1, 2)), (1, 1, 2, 3), 2, 1)[0, 0].tolist()
     [[0.25, 0.5, 0.25], [0.25, 0.5, 0.25]]
     """
     xp = array_namespace(gy)
     x_shape = tuple(x_shape)
-    if len(x_shape) != 4:
-        raise ValueError(f"x_shape must be (B, C, H, W), got {x_shape}")
-    ho, wo = _out_size(x_shape, size, stride)
-    if tuple(gy.shape) != (*x_shape[:2], ho, wo):
-        raise ValueError(f"gy must have the pooled shape {(*x_shape[:2], ho, wo)}, got {tuple(gy.shape)}")
+    if not 3 <= len(x_shape) <= 5:
+        raise ValueError(f"x_shape must be (B, C, *S) with 1 to 3 spatial axes, got {x_shape}")
+    out = _out_size(x_shape, size, stride)
+    if tuple(gy.shape) != (*x_shape[:2], *out):
+        raise ValueError(f"gy must have the pooled shape {(*x_shape[:2], *out)}, got {tuple(gy.shape)}")
     gx = xp.zeros(x_shape, dtype=gy.dtype, device=device(gy))
-    share = gy / (size * size)
-    for i in range(size):
-        for j in range(size):
-            gx[_window(i, j, ho, wo, stride)] += share
+    share = gy / (size ** len(out))
+    for sl in _offsets(x_shape, size, stride):
+        gx[sl] += share
     return gx

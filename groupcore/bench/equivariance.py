@@ -17,7 +17,8 @@ import numpy as np
 from ..families import cyclic
 from ..group import Group
 from ..names import parse_group
-from ..nn import ImageAction, p4cnn
+from ..grid import GridAction
+from ..nn import p4cnn
 from ..proofs import equivariance_error
 from ..defect import smooth_images
 from .peers import PeerSet, TorchModel, e2cnn_p4cnn, torch_plain_cnn
@@ -69,7 +70,7 @@ def tapered_images(size: int, count: int = 4, margin: float = 2.0, radius: float
 def invariance_error(f: Callable[[np.ndarray], np.ndarray], group: Group, x: np.ndarray) -> dict[str, Any]:
     """Relative invariance error of ``f`` (NumPy in, NumPy out) for every element of ``group``.
 
-    ``group`` acts on the images ``x`` (``(B, 1, H, W)``) through :class:`groupcore.nn.ImageAction`.
+    ``group`` acts on the images ``x`` (``(B, 1, H, W)``) through :class:`groupcore.gc.GridAction`.
 
     Examples
     --------
@@ -78,7 +79,7 @@ def invariance_error(f: Callable[[np.ndarray], np.ndarray], group: Group, x: np.
     >>> err["max_rel"] < 1e-12, len(err["rel"])
     (True, 4)
     """
-    err = equivariance_error(f, ImageAction(group), Invariant(group), [x])
+    err = equivariance_error(f, GridAction(group), Invariant(group), [x])
     return {"group": group.name, "rel": err["rel"].tolist(), "abs": err["abs"].tolist(),
             "max_rel": err["max_rel"], "max_rel_nontrivial": float(np.max(err["rel"][1:], initial=0.0)),
             "scale": err["scale"], "dtype": err["dtype"]}
@@ -106,13 +107,13 @@ def equivariance_cases(suite: Suite, backend: Any, peers: PeerSet) -> list[dict[
         x = x64.astype(dtype)
         rec: dict[str, Any] = {"model": model, "dtype": dtype, "backend": source, "angles_deg": angles,
                                "per_angle": invariance_error(f, c8, x)}
-        if group is not None and ImageAction(group).is_exact:
+        if group is not None and GridAction(group).is_exact:
             rec["per_element"] = invariance_error(f, group, x)
         records.append(rec)
 
     for g in suite.equivariance:
         G = parse_group(g)
-        dtypes = ("float32", "float64") if ImageAction(G).is_exact else ("float32",)
+        dtypes = ("float32", "float64") if GridAction(G).is_exact else ("float32",)
         for dtype in dtypes:
             model = p4cnn(G, channels=suite.channels, input_size=size).to(backend, dtype)
             record(f"groupcore P4CNN {g}", _ours(backend, model, dtype), dtype, G, backend.name)

@@ -1,9 +1,11 @@
 """Lifted (equivarified) layers, weight-sharing tensors, models and training.
 
-Images are ``(B, C, H, W)``; lifted maps ``(B, C, |G|, H, W)`` (G axis right after channels).
+Inputs are ``(B, C, *S)`` (sequences ``S = (W,)``, images ``(H, W)``, voxels ``(D, H, W)``) or
+``(B, C, |X|)`` for a G-set X; lifted maps ``(B, C, |G|, *S)`` (G axis right after channels).
 Every linear lifted layer stores θ, of the un-lifted layer's size, and an explicit integer
-``index`` (and ``coef`` for interpolated rotations) with ``W_expanded = θ[index]``; see
-:mod:`groupcore.nn.sharing`. Two frames (:mod:`groupcore.nn.frames`): ``"regular"``, the
+``index`` (and ``coef`` for interpolated rotations) with ``W_expanded = θ[index]``, built from
+the orbits of the group on pairs of points (:mod:`groupcore.nn.sharing`), for any finite group
+and any action. Two frames (:mod:`groupcore.nn.frames`): ``"regular"``, the
 paper's construction, and ``"diagonal"``, the G-CNN; the bridge ``u(g) = ρ(g)·s(g)`` maps one
 to the other. :func:`lift_layer` and :func:`equivarify` are the literal constructions.
 
@@ -23,31 +25,35 @@ Examples
 from __future__ import annotations
 
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
-from .conv import Conv2d, GroupConv2d, LiftingConv2d
-from .dense import Dense, LiftedDense
-from .frames import FRAMES, ImageAction, MapAction, frame_action, to_diagonal, to_regular
+from .conv import (Conv1d, Conv2d, Conv3d, GroupConv1d, GroupConv2d, GroupConv3d, LiftingConv1d, LiftingConv2d,
+                   LiftingConv3d)
+from .dense import Dense, LiftedDense, LiftingDense
+from .frames import FRAMES, frame_action, to_diagonal, to_regular
 from .io import load, save
 from .layer import Layer
 from .model import Sequential
 from .norm import GroupBatchNorm
 from .optim import SGD, Adam, Optimizer
-from .pool import AvgPool2d, GroupPool, MaxPool2d, PoolingGeometryError, pool_geometry_problem
-from .readout import JointReadout, decode_joint, invariant_logits, joint_labels
+from .pool import (AvgPool1d, AvgPool2d, AvgPool3d, GroupPool, MaxPool1d, MaxPool2d, MaxPool3d, PoolingGeometryError,
+                   pool_geometry_problem)
+from .readout import JointAction, JointReadout, decode_joint, invariant_logits, joint_labels
 from .reference import LiftLayer, equivarify, lift_layer
 from .shape import Dropout, Flatten
-from .sharing import Sharing, action_gather
-from .zoo import p4cnn, plain_cnn
+from .sharing import Sharing, action_gather, orbit_labels, orbit_sharing
+from .zoo import gcnn3d, p4cnn, plain_cnn
 
 __all__ = [
     "Layer", "Sequential",
-    "Conv2d", "LiftingConv2d", "GroupConv2d", "Dense", "LiftedDense",
-    "GroupPool", "MaxPool2d", "AvgPool2d", "PoolingGeometryError", "pool_geometry_problem",
+    "Conv1d", "Conv2d", "Conv3d", "LiftingConv1d", "LiftingConv2d", "LiftingConv3d",
+    "GroupConv1d", "GroupConv2d", "GroupConv3d", "Dense", "LiftingDense", "LiftedDense",
+    "GroupPool", "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+    "PoolingGeometryError", "pool_geometry_problem",
     "GroupBatchNorm", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Flatten", "Dropout",
-    "JointReadout", "joint_labels", "decode_joint", "invariant_logits",
+    "JointReadout", "JointAction", "joint_labels", "decode_joint", "invariant_logits",
     "LiftLayer", "lift_layer", "equivarify",
-    "FRAMES", "ImageAction", "MapAction", "frame_action", "to_diagonal", "to_regular",
-    "Sharing", "action_gather",
+    "FRAMES", "frame_action", "to_diagonal", "to_regular",
+    "Sharing", "action_gather", "orbit_labels", "orbit_sharing",
     "SGD", "Adam", "Optimizer",
     "save", "load",
-    "p4cnn", "plain_cnn",
+    "p4cnn", "gcnn3d", "plain_cnn",
 ]

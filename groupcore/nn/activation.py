@@ -23,6 +23,8 @@ class ReLU(Layer):
     [0.0, 2.0]
     """
 
+    pointwise = True
+
     def forward(self, x: Any) -> Any:
         self._pos = x > 0
         return self.xp.maximum(x, 0.0)
@@ -40,6 +42,8 @@ class LeakyReLU(Layer):
     >>> LeakyReLU(0.5)(np.array([-2.0, 2.0])).tolist()
     [-1.0, 2.0]
     """
+
+    pointwise = True
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
@@ -66,6 +70,8 @@ class Tanh(Layer):
     [0.0]
     """
 
+    pointwise = True
+
     def forward(self, x: Any) -> Any:
         self._y = self.xp.tanh(x)
         return self._y
@@ -83,6 +89,8 @@ class Sigmoid(Layer):
     >>> Sigmoid()(np.array([0.0])).tolist()
     [0.5]
     """
+
+    pointwise = True
 
     def forward(self, x: Any) -> Any:
         self._y = 1.0 / (1.0 + self.xp.exp(-x))

@@ -1,18 +1,22 @@
-"""Convolutions: the plain ``Conv2d`` and the lifted ``LiftingConv2d`` (Z² → G), ``GroupConv2d`` (G → G).
+"""Convolutions on sequences, images and voxels: plain, lifting (grid → G) and group (G → G).
 
-Both lifted layers keep θ of the un-lifted convolution's size and an explicit
-:class:`~groupcore.nn.sharing.Sharing` (``layer.index``, ``layer.coef``); the expanded weight
-``θ[index]`` runs as one convolution with ``|G|·O`` output channels on the ``(B, C·|G|, H, W)``
-view of a lifted map (channel order ``(c, g)``), and θ's gradient is the scatter-add.
+``Conv1d/2d/3d`` are plain convolutions; ``LiftingConv1d/2d/3d`` lift one from a grid to maps
+on G, ``(B, C, *S) → (B, O, |G|, *S')``; ``GroupConv1d/2d/3d`` convolve maps on G,
+``(B, C, |G|, *S) → (B, O, |G|, *S')``. The lifted layers keep θ of the un-lifted convolution's
+size and an explicit :class:`~groupcore.nn.sharing.Sharing` (``layer.index``, ``layer.coef``)
+from the orbit rule; the expanded weight ``θ[index]`` runs as one convolution with ``|G|·O``
+output channels on the ``(B, C·|G|, *S)`` view of a lifted map (channel order ``(c, g)``), and
+θ's gradient is the scatter-add.
 
 Frames (see :mod:`groupcore.nn.frames`):
 
-- ``"regular"``: lifting gives ``s(g) = conv(ρ(g)⁻¹x, θ)`` — computed as the convolution with
-  filters rotated by g followed by rotating copy g back, when ρ is exact, and literally on the
-  interpolated input copies otherwise; group convolution is a plain convolution of the
-  G-permuted copies, ``W[o, g, c, h] = θ[o, c, g⁻¹h]``, with no spatial rotation.
-- ``"diagonal"`` (G-CNN): lifting ``W[o, g, c] = ρ(g)·θ[o, c]``, group convolution
-  ``W[o, r, c, h] = ρ(r)·θ[o, c, r⁻¹h]``.
+- ``"regular"`` (the paper's construction, for **any** finite group): group convolution is a
+  plain convolution of the G-permuted copies, ``W[o, g, c, h] = θ[o, c, g⁻¹h]``, with no
+  spatial transform; lifting gives ``s(g) = conv(ρ(g)⁻¹x, θ)`` — computed as the convolution
+  with filters transformed by g followed by moving copy g back, when ρ is exact, and literally
+  on the interpolated input copies otherwise. Only the lifting layer needs G to act on the grid.
+- ``"diagonal"`` (a G-CNN, for groups acting on the grid): lifting ``W[o, g, c] = ρ(g)·θ[o, c]``,
+  group convolution ``W[o, r, c, h] = ρ(r)·θ[o, c, r⁻¹h]``.
 """
 
 from __future__ import annotations
@@ -22,13 +26,18 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..backends import kernels
+from ..grid import GridAction
 from ..group import Group
-from .frames import ImageAction, check_frame
+from ..map_action import MapAction
+from .frames import check_frame
 from .layer import Layer, group_spec
-from .sharing import Sharing, action_gather, group_sharing, identity_gather, lifting_sharing
+from .sharing import Sharing, action_gather, conv_sharing, interpolated_sharing
 from .transform import broadcast_gather, copies_gather, gather_apply
 
-__all__ = ["Conv2d", "LiftingConv2d", "GroupConv2d", "init_weight"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "LiftingConv1d", "LiftingConv2d", "LiftingConv3d",
+           "GroupConv1d", "GroupConv2d", "GroupConv3d", "init_weight", "check_int", "check_input"]
+
+_LAYOUT = {1: "W", 2: "H, W", 3: "D, H, W"}
 
 
 def init_weight(size: int, fan_in: int, seed: Any) -> np.ndarray:
@@ -43,39 +52,46 @@ def init_weight(size: int, fan_in: int, seed: Any) -> np.ndarray:
     return (rng.standard_normal(size) * np.sqrt(2.0 / fan_in)).astype(np.float32)
 
 
-def _check_int(**values: int) -> None:
+def check_int(**values: int) -> None:
+    """Raise ``ValueError`` unless every value is an integer >= 1 (>= 0 for ``padding``).
+
+    Examples
+    --------
+    >>> check_int(channels=3, padding=0)
+    """
     for name, v in values.items():
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < (0 if name == "padding" else 1):
-            least = 0 if name == "padding" else 1
+        least = 0 if name == "padding" else 1
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < least:
             raise ValueError(f"{name} must be an integer >= {least}; got {v!r}")
 
 
-def _check_input(layer: str, x: Any, ndim: int, layout: str, channels: int, n: int | None = None) -> None:
+def check_input(layer: str, x: Any, ndim: int, layout: str, channels: int, n: int | None = None) -> None:
+    """Raise ``ValueError`` unless ``x`` has ``ndim`` axes laid out as ``layout`` with ``channels`` (and ``|G| = n``).
+
+    Examples
+    --------
+    >>> check_input("Dense", np.zeros((2, 3)), 2, "(B, features)", 3)
+    """
     if x.ndim != ndim or x.shape[1] != channels or (n is not None and x.shape[2] != n):
         raise ValueError(f"{layer} expects {layout} with C={channels}" + (f", |G|={n}" if n else "")
                          + f"; got shape {tuple(x.shape)}")
 
 
-class Conv2d(Layer):
-    """A plain convolution (cross-correlation, stride 1): ``(B, C, H, W) → (B, O, H', W')``.
+class _Conv(Layer):
+    """A plain convolution (cross-correlation, stride 1): ``(B, C, *S) → (B, O, *S')``."""
 
-    Examples
-    --------
-    >>> conv = Conv2d(1, 4, 3, padding=1, seed=0)
-    >>> conv(np.zeros((2, 1, 5, 5), np.float32)).shape, conv.num_params
-    ((2, 4, 5, 5), 40)
-    """
+    ndim = 2
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, *, padding: int = 0,
                  bias: bool = True, seed: Any = None) -> None:
         super().__init__()
-        _check_int(in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, padding=padding)
+        check_int(in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, padding=padding)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size, self.padding, self.bias = int(kernel_size), int(padding), bool(bias)
-        k = self.kernel_size
-        fan_in = self.in_channels * k * k
+        kernel = (self.kernel_size,) * self.ndim
+        fan_in = self.in_channels * int(np.prod(kernel))
         self.params["weight"] = init_weight(self.out_channels * fan_in, fan_in, seed).reshape(
-            self.out_channels, self.in_channels, k, k)
+            (self.out_channels, self.in_channels) + kernel)
         if self.bias:
             self.params["bias"] = np.zeros(self.out_channels, np.float32)
 
@@ -84,45 +100,124 @@ class Conv2d(Layer):
                 "kernel_size": self.kernel_size, "padding": self.padding, "bias": self.bias}
 
     def forward(self, x: Any) -> Any:
-        _check_input("Conv2d", x, 4, "(B, C, H, W)", self.in_channels)
+        check_input(type(self).__name__, x, 2 + self.ndim, f"(B, C, {_LAYOUT[self.ndim]})", self.in_channels)
         self._x = x
-        y = kernels.conv2d(x, self.params["weight"], padding=self.padding)
-        return y + self.xp.reshape(self.params["bias"], (1, -1, 1, 1)) if self.bias else y
+        y = kernels.conv(x, self.params["weight"], padding=self.padding)
+        if self.bias:
+            y += self.xp.reshape(self.params["bias"], (1, -1) + (1,) * self.ndim)
+        return y
 
     def backward(self, gy: Any) -> Any:
-        gx, gw = kernels.conv2d_backward(self._x, self.params["weight"], gy, padding=self.padding,
-                                         need_gx=self.needs_input_grad)
+        gx, gw = kernels.conv_backward(self._x, self.params["weight"], gy, padding=self.padding,
+                                       need_gx=self.needs_input_grad)
         self.grads["weight"] = gw
         if self.bias:
-            self.grads["bias"] = self.xp.sum(gy, axis=(0, 2, 3))
+            self.grads["bias"] = self.xp.sum(gy, axis=(0,) + tuple(range(2, 2 + self.ndim)))
         return gx
+
+
+class Conv1d(_Conv):
+    """A plain 1-d convolution: ``(B, C, W) → (B, O, W')``.
+
+    Examples
+    --------
+    >>> Conv1d(2, 4, 3, padding=1, seed=0)(np.zeros((5, 2, 9), np.float32)).shape
+    (5, 4, 9)
+    """
+
+    ndim = 1
+
+
+class Conv2d(_Conv):
+    """A plain 2-d convolution: ``(B, C, H, W) → (B, O, H', W')``.
+
+    Examples
+    --------
+    >>> conv = Conv2d(1, 4, 3, padding=1, seed=0)
+    >>> conv(np.zeros((2, 1, 5, 5), np.float32)).shape, conv.num_params
+    ((2, 4, 5, 5), 40)
+    """
+
+    ndim = 2
+
+
+class Conv3d(_Conv):
+    """A plain 3-d convolution: ``(B, C, D, H, W) → (B, O, D', H', W')``.
+
+    Examples
+    --------
+    >>> Conv3d(1, 2, 3, seed=0)(np.zeros((1, 1, 5, 5, 5), np.float32)).shape
+    (1, 2, 3, 3, 3)
+    """
+
+    ndim = 3
+
+
+_PLAIN = {1: Conv1d, 2: Conv2d, 3: Conv3d}
 
 
 class _SharedConv(Layer):
     """Common part of the lifted convolutions: θ, bias, sharing, expansion, scatter-add."""
 
+    ndim = 2
+    lifting = False
     sharing: Sharing
 
-    def _setup(self, group: Group, in_channels: int, out_channels: int, kernel_size: int, frame: str,
-               padding: int, bias: bool, interpolation: Mapping[str, Any] | None) -> None:
+    def __init__(self, group: Group, in_channels: int, out_channels: int, kernel_size: int, *,
+                 frame: str = "regular", padding: int = 0, bias: bool = True,
+                 interpolation: Mapping[str, Any] | None = None, seed: Any = None) -> None:
+        super().__init__()
         if not isinstance(group, Group):
             raise TypeError(f"group must be a groupcore.Group; got {type(group).__name__}")
-        _check_int(in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, padding=padding)
+        check_int(in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, padding=padding)
         self.group, self.frame = group, check_frame(frame)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size, self.padding, self.bias = int(kernel_size), int(padding), bool(bias)
-        self.spatial = ImageAction(group, interpolation)
-
-    def _init_params(self, fan_in: int, seed: Any) -> None:
+        self.kernel = (self.kernel_size,) * self.ndim
+        moves_grid = self.lifting or self.frame == "diagonal"
+        #: The action on the grid (``None`` for a regular-frame group convolution, which any group has).
+        self.spatial = GridAction(group, self.ndim, interpolation=interpolation) if moves_grid else None
+        self.interpolation = dict(interpolation or {})
+        #: ``True`` when the input copies ``ρ(g)⁻¹x`` are interpolated and convolved literally.
+        self.transforms_input = self.lifting and self.frame == "regular" and not self.spatial.is_exact
+        self.sharing = self._build_sharing()
+        fan_in = self.in_channels * (1 if self.lifting else group.order) * int(np.prod(self.kernel))
         self.params["theta"] = init_weight(self.sharing.size, fan_in, seed)
         if self.bias:
             self.params["bias"] = np.zeros(self.out_channels, np.float32)
 
+    def _build_sharing(self) -> Sharing:
+        O, C = self.out_channels, self.in_channels
+        if self.transforms_input:
+            size = O * C * int(np.prod(self.kernel))
+            return Sharing(np.arange(size).reshape((O, C) + self.kernel), None, size)
+        taps = None
+        if self.lifting or self.frame == "diagonal":
+            taps = self.spatial.at(self.kernel)
+            if not taps.is_exact:
+                return interpolated_sharing(self.group, O, C, taps, self.kernel, self.lifting)
+        return conv_sharing(self.group, O, C, taps, self.kernel, self.lifting)
+
     def config(self) -> dict[str, Any]:
         return {"group": group_spec(self.group), "in_channels": self.in_channels,
                 "out_channels": self.out_channels, "kernel_size": self.kernel_size, "frame": self.frame,
-                "padding": self.padding, "bias": self.bias, "interpolation": self.spatial.interpolation or None}
+                "padding": self.padding, "bias": self.bias, "interpolation": self.interpolation or None}
 
+    # ----------------------------------------------------------------- actions
+    @property
+    def out_action(self) -> MapAction:
+        """How G acts on the output: the regular action on the G axis (and ``ρ`` on space, diagonal frame)."""
+        return MapAction(self.group, self.spatial if self.frame == "diagonal" else None)
+
+    @property
+    def in_action(self) -> Any:
+        """How G acts on the input: on the grid (lifting), or as on the output (group convolution)."""
+        return self.spatial if self.lifting else self.out_action
+
+    def propagate(self, action: Any) -> Any:
+        return self.expect(action, self.in_action, self.out_action)
+
+    # ----------------------------------------------------------------- weights
     @property
     def index(self) -> np.ndarray:
         """The integer weight-sharing tensor: ``W_expanded = θ[index]`` (read-only, host)."""
@@ -139,9 +234,8 @@ class _SharedConv(Layer):
         return kernels.expand(self.params["theta"], idx, coef)
 
     def _conv_weight(self, in_channels: int) -> Any:
-        """The expanded weight as a filter bank ``(O·|G|, in_channels, k, k)`` (once per replica)."""
-        k = self.kernel_size
-        shape = (self.out_channels * self.group.order, in_channels, k, k)
+        """The expanded weight as a filter bank ``(O·|G|, in_channels, *kernel)`` (once per replica)."""
+        shape = (self.out_channels * self.group.order, in_channels) + self.kernel
         return self.derived("weight", lambda: self.xp.reshape(self.expanded_weight(), shape))
 
     def _sharing_dev(self) -> tuple[Any, Any]:
@@ -154,71 +248,35 @@ class _SharedConv(Layer):
     def _add_bias(self, y: Any) -> Any:
         """Add the bias in place: ``y`` is always a fresh output of this layer's kernels."""
         if self.bias:
-            y += self.xp.reshape(self.params["bias"], (1, -1, 1, 1, 1))
+            y += self.xp.reshape(self.params["bias"], (1, -1) + (1,) * (1 + self.ndim))
         return y
 
     def _bias_grad(self, gy: Any) -> None:
         if self.bias:
-            self.grads["bias"] = self.xp.sum(gy, axis=(0, 2, 3, 4))
+            self.grads["bias"] = self.xp.sum(gy, axis=(0,) + tuple(range(2, 3 + self.ndim)))
 
-    def unlifted(self) -> Conv2d:
+    def unlifted(self) -> Layer:
         """The un-lifted convolution F̃ this layer lifts (same θ and bias, on the same backend).
 
         For the lifting layer it reads C channels, for the group convolution the ``C·|G|``
-        channels of the ``(B, C·|G|, H, W)`` view.
+        channels of the ``(B, C·|G|, *S)`` view.
         """
-        n_in = self.in_channels * (1 if isinstance(self, LiftingConv2d) else self.group.order)
-        conv = Conv2d(n_in, self.out_channels, self.kernel_size, padding=self.padding, bias=self.bias)
+        n_in = self.in_channels * (1 if self.lifting else self.group.order)
+        conv = _PLAIN[self.ndim](n_in, self.out_channels, self.kernel_size, padding=self.padding, bias=self.bias)
         conv = conv.to(self.backend, self.float_name)
-        k = self.kernel_size
-        conv.params["weight"] = self.xp.reshape(self.params["theta"], (self.out_channels, n_in, k, k))
+        conv.params["weight"] = self.xp.reshape(self.params["theta"], (self.out_channels, n_in) + self.kernel)
         if self.bias:
             conv.params["bias"] = self.params["bias"]
         return conv
 
 
-class LiftingConv2d(_SharedConv):
-    """Lift a convolution from images to maps on G: ``(B, C, H, W) → (B, O, |G|, H', W')``.
+class _LiftingConv(_SharedConv):
+    """Lift a convolution from a grid to maps on G: ``(B, C, *S) → (B, O, |G|, *S')``."""
 
-    Parameters
-    ----------
-    group : Group
-        C1, C2, C4, D1, D2, D4 (exact), or another cyclic/dihedral group (interpolated rotations).
-    in_channels, out_channels, kernel_size : int
-    frame : {"regular", "diagonal"}
-    padding : int
-    bias : bool
-        One bias per output channel, shared over G.
-    interpolation : mapping, optional
-        Options of the interpolated rotations (groups without an exact grid action).
-    seed : int or Generator, optional
+    lifting = True
 
-    Examples
-    --------
-    >>> import groupcore as gc
-    >>> layer = LiftingConv2d(gc.dihedral(4), 1, 10, 3, frame="diagonal", seed=0)
-    >>> layer.index.shape, layer.num_params
-    ((10, 8, 1, 3, 3), 100)
-    >>> layer(np.zeros((2, 1, 28, 28), np.float32)).shape
-    (2, 10, 8, 26, 26)
-    """
-
-    def __init__(self, group: Group, in_channels: int, out_channels: int, kernel_size: int, *,
-                 frame: str = "regular", padding: int = 0, bias: bool = True,
-                 interpolation: Mapping[str, Any] | None = None, seed: Any = None) -> None:
-        super().__init__()
-        self._setup(group, in_channels, out_channels, kernel_size, frame, padding, bias, interpolation)
-        k, O, C = self.kernel_size, self.out_channels, self.in_channels
-        #: ``True`` when the input copies ``ρ(g)⁻¹x`` are interpolated and convolved literally.
-        self.transforms_input = self.frame == "regular" and not self.spatial.is_exact
-        if self.transforms_input:
-            self.sharing = Sharing(np.arange(O * C * k * k).reshape(O, C, k, k), None, O * C * k * k)
-        else:
-            self.sharing = lifting_sharing(group, O, C, action_gather(self.spatial.at((k, k))), (k, k))
-        self._init_params(C * k * k, seed)
-
-    def _copy_gather(self, shape: tuple[int, int], kind: str) -> tuple[Any, Any]:
-        """Device gathers: rotate output copy g back by ρ(g)⁻¹ (``"out"``) or make input copies (``"in"``)."""
+    def _copy_gather(self, shape: tuple[int, ...], kind: str) -> tuple[Any, Any, Any, Any]:
+        """Device gathers: move output copy g back by ρ(g)⁻¹ (``"out"``) or make input copies (``"in"``)."""
         G = self.group
 
         def build() -> tuple[Any, Any, Any, Any]:
@@ -231,94 +289,155 @@ class LiftingConv2d(_SharedConv):
         return self.const((kind, shape), build, dtype=self.float_name)
 
     def forward(self, x: Any) -> Any:
-        _check_input("LiftingConv2d", x, 4, "(B, C, H, W)", self.in_channels)
+        check_input(type(self).__name__, x, 2 + self.ndim, f"(B, C, {_LAYOUT[self.ndim]})", self.in_channels)
         xp, n, O = self.xp, self.group.order, self.out_channels
-        B, C, H, W = x.shape
+        B, C = x.shape[0], x.shape[1]
+        S = tuple(x.shape[2:])
         if self.transforms_input:
-            idx, coef, _, _ = self._copy_gather((H, W), "in")
-            xs = gather_apply(xp.reshape(x, (B, C * H * W)), idx, coef, xp=xp)
-            xs = xp.reshape(xs, (B * n, C, H, W))
+            idx, coef, _, _ = self._copy_gather(S, "in")
+            xs = gather_apply(xp.reshape(x, (B, -1)), idx, coef, xp=xp)
+            xs = xp.reshape(xs, (B * n, C) + S)
             self._x = xs
-            y = kernels.conv2d(xs, xp.reshape(self.params["theta"], self.sharing.shape), padding=self.padding)
-            Ho, Wo = y.shape[2:]
-            y = xp.permute_dims(xp.reshape(y, (B, n, O, Ho, Wo)), (0, 2, 1, 3, 4))
+            y = kernels.conv(xs, xp.reshape(self.params["theta"], self.sharing.shape), padding=self.padding)
+            So = tuple(y.shape[2:])
+            y = xp.permute_dims(xp.reshape(y, (B, n, O) + So), (0, 2, 1) + tuple(range(3, 3 + self.ndim)))
             return self._add_bias(y)
         self._x = x
         self._w = self._conv_weight(C)
-        y = kernels.conv2d(x, self._w, padding=self.padding)
-        Ho, Wo = y.shape[2:]
+        y = kernels.conv(x, self._w, padding=self.padding)
+        So = tuple(y.shape[2:])
         if self.frame == "regular":
-            idx, coef, _, _ = self._copy_gather((Ho, Wo), "out")
-            y = gather_apply(xp.reshape(y, (B, O, n * Ho * Wo)), idx, coef, xp=xp)
-        return self._add_bias(xp.reshape(y, (B, O, n, Ho, Wo)))
+            idx, coef, _, _ = self._copy_gather(So, "out")
+            y = gather_apply(xp.reshape(y, (B, O, -1)), idx, coef, xp=xp)
+        return self._add_bias(xp.reshape(y, (B, O, n) + So))
 
     def backward(self, gy: Any) -> Any:
         xp, n, O = self.xp, self.group.order, self.out_channels
-        B, _, _, Ho, Wo = gy.shape
+        B = gy.shape[0]
+        So = tuple(gy.shape[3:])
         self._bias_grad(gy)
         if self.transforms_input:
-            gys = xp.reshape(xp.permute_dims(gy, (0, 2, 1, 3, 4)), (B * n, O, Ho, Wo))
+            gys = xp.reshape(xp.permute_dims(gy, (0, 2, 1) + tuple(range(3, 3 + self.ndim))), (B * n, O) + So)
             theta = xp.reshape(self.params["theta"], self.sharing.shape)
-            gxs, gw = kernels.conv2d_backward(self._x, theta, gys, padding=self.padding,
-                                              need_gx=self.needs_input_grad)
+            gxs, gw = kernels.conv_backward(self._x, theta, gys, padding=self.padding,
+                                            need_gx=self.needs_input_grad)
             self.grads["theta"] = xp.reshape(gw, (-1,))
             if gxs is None:
                 return None
-            _, C, H, W = self._x.shape
-            _, _, tidx, tcoef = self._copy_gather((H, W), "in")
-            return xp.reshape(gather_apply(xp.reshape(gxs, (B, n * C * H * W)), tidx, tcoef, xp=xp),
-                              (B, C, H, W))
+            C, S = self._x.shape[1], tuple(self._x.shape[2:])
+            _, _, tidx, tcoef = self._copy_gather(S, "in")
+            return xp.reshape(gather_apply(xp.reshape(gxs, (B, -1)), tidx, tcoef, xp=xp), (B, C) + S)
         if self.frame == "regular":
-            _, _, tidx, tcoef = self._copy_gather((Ho, Wo), "out")
-            gy = gather_apply(xp.reshape(gy, (B, O, n * Ho * Wo)), tidx, tcoef, xp=xp)
-        gy = xp.reshape(gy, (B, O * n, Ho, Wo))
-        gx, gW = kernels.conv2d_backward(self._x, self._w, gy, padding=self.padding,
-                                         need_gx=self.needs_input_grad)
+            _, _, tidx, tcoef = self._copy_gather(So, "out")
+            gy = gather_apply(xp.reshape(gy, (B, O, -1)), tidx, tcoef, xp=xp)
+        gy = xp.reshape(gy, (B, O * n) + So)
+        gx, gW = kernels.conv_backward(self._x, self._w, gy, padding=self.padding, need_gx=self.needs_input_grad)
         self.grads["theta"] = self._theta_grad(gW)
         return gx
 
 
-class GroupConv2d(_SharedConv):
-    """A convolution between maps on G: ``(B, C, |G|, H, W) → (B, O, |G|, H', W')``.
-
-    ``frame="regular"``: ``W[o, g, c, h] = θ[o, c, g⁻¹h]`` (the plain convolution of the
-    G-permuted copies); ``frame="diagonal"``: ``W[o, r, c, h] = ρ(r)·θ[o, c, r⁻¹h]``.
-    θ has the size of the un-lifted convolution from ``C·|G|`` to ``O`` channels.
-
-    Examples
-    --------
-    >>> import groupcore as gc
-    >>> layer = GroupConv2d(gc.cyclic(4), 10, 10, 3, frame="diagonal", seed=0)
-    >>> layer.index.shape, layer.num_params
-    ((10, 4, 10, 4, 3, 3), 3610)
-    """
-
-    def __init__(self, group: Group, in_channels: int, out_channels: int, kernel_size: int, *,
-                 frame: str = "regular", padding: int = 0, bias: bool = True,
-                 interpolation: Mapping[str, Any] | None = None, seed: Any = None) -> None:
-        super().__init__()
-        self._setup(group, in_channels, out_channels, kernel_size, frame, padding, bias, interpolation)
-        k, n = self.kernel_size, group.order
-        gather = (identity_gather(n, k * k) if self.frame == "regular"
-                  else action_gather(self.spatial.at((k, k))))
-        self.sharing = group_sharing(group, self.out_channels, self.in_channels, gather, (k, k))
-        self._init_params(self.in_channels * n * k * k, seed)
+class _GroupConv(_SharedConv):
+    """A convolution between maps on G: ``(B, C, |G|, *S) → (B, O, |G|, *S')``."""
 
     def forward(self, x: Any) -> Any:
         n = self.group.order
-        _check_input("GroupConv2d", x, 5, "(B, C, |G|, H, W)", self.in_channels, n)
+        check_input(type(self).__name__, x, 3 + self.ndim, f"(B, C, |G|, {_LAYOUT[self.ndim]})",
+                    self.in_channels, n)
         xp, O, C = self.xp, self.out_channels, self.in_channels
-        B, _, _, H, W = x.shape
-        self._x = xp.reshape(x, (B, C * n, H, W))
+        B = x.shape[0]
+        self._x = xp.reshape(x, (B, C * n) + tuple(x.shape[3:]))
         self._w = self._conv_weight(C * n)
-        y = kernels.conv2d(self._x, self._w, padding=self.padding)
+        y = kernels.conv(self._x, self._w, padding=self.padding)
         return self._add_bias(xp.reshape(y, (B, O, n) + tuple(y.shape[2:])))
 
     def backward(self, gy: Any) -> Any:
         xp, n = self.xp, self.group.order
-        B, O, _, Ho, Wo = gy.shape
+        B, O = gy.shape[0], gy.shape[1]
         self._bias_grad(gy)
-        gx, gW = kernels.conv2d_backward(self._x, self._w, xp.reshape(gy, (B, O * n, Ho, Wo)),
-                                         padding=self.padding, need_gx=self.needs_input_grad)
+        gx, gW = kernels.conv_backward(self._x, self._w, xp.reshape(gy, (B, O * n) + tuple(gy.shape[3:])),
+                                       padding=self.padding, need_gx=self.needs_input_grad)
         self.grads["theta"] = self._theta_grad(gW)
         return None if gx is None else xp.reshape(gx, (B, self.in_channels, n) + tuple(gx.shape[2:]))
+
+
+_LIFTING_DOC = """Lift a {d}-d convolution to maps on G: ``(B, C, {s}) → (B, O, |G|, {s}')``.
+
+    Parameters
+    ----------
+    group : Group
+        A group acting on {d}-d grids: {groups}.
+    in_channels, out_channels, kernel_size : int
+    frame : {{"regular", "diagonal"}}
+    padding : int
+    bias : bool
+        One bias per output channel, shared over G.
+    interpolation : mapping, optional
+        Options of the interpolated rotations (images only: rotations other than quarter turns).
+    seed : int or Generator, optional
+
+    Examples
+    --------
+    >>> import groupcore as gc
+    {example}
+    """
+
+_GROUP_DOC = """A {d}-d convolution between maps on G: ``(B, C, |G|, {s}) → (B, O, |G|, {s}')``.
+
+    ``frame="regular"`` (any finite group): ``W[o, g, c, h] = θ[o, c, g⁻¹h]``, the plain
+    convolution of the G-permuted copies; ``frame="diagonal"`` (groups acting on {d}-d grids):
+    ``W[o, r, c, h] = ρ(r)·θ[o, c, r⁻¹h]``. θ has the size of the un-lifted convolution from
+    ``C·|G|`` to ``O`` channels.
+
+    Examples
+    --------
+    >>> import groupcore as gc
+    {example}
+    """
+
+
+class LiftingConv1d(_LiftingConv):
+    __doc__ = _LIFTING_DOC.format(d=1, s="W", groups="dihedral(1) (reversal) or any group of 1x1 signed matrices",
+                                  example=""">>> layer = LiftingConv1d(gc.dihedral(1), 1, 4, 3, frame="diagonal", seed=0)
+    >>> layer.index.shape, layer.num_params, layer(np.zeros((2, 1, 9), np.float32)).shape
+    ((4, 2, 1, 3), 16, (2, 4, 2, 7))""")
+    ndim = 1
+
+
+class LiftingConv2d(_LiftingConv):
+    __doc__ = _LIFTING_DOC.format(d=2, s="H, W", groups="cyclic(n)/dihedral(n) for n in 1, 2, 4 (exact), other "
+                                  "cyclic/dihedral groups (interpolated rotations), Group.from_matrices",
+                                  example=""">>> layer = LiftingConv2d(gc.dihedral(4), 1, 10, 3, frame="diagonal", seed=0)
+    >>> layer.index.shape, layer.num_params
+    ((10, 8, 1, 3, 3), 100)
+    >>> layer(np.zeros((2, 1, 28, 28), np.float32)).shape
+    (2, 10, 8, 26, 26)""")
+    ndim = 2
+
+
+class LiftingConv3d(_LiftingConv):
+    __doc__ = _LIFTING_DOC.format(d=3, s="D, H, W", groups="octahedral(), full_octahedral(), Group.from_matrices",
+                                  example=""">>> layer = LiftingConv3d(gc.octahedral(), 1, 2, 3, frame="diagonal", seed=0)
+    >>> layer.index.shape, layer.num_params, layer(np.zeros((1, 1, 5, 5, 5), np.float32)).shape
+    ((2, 24, 1, 3, 3, 3), 56, (1, 2, 24, 3, 3, 3))""")
+    ndim = 3
+
+
+class GroupConv1d(_GroupConv):
+    __doc__ = _GROUP_DOC.format(d=1, s="W", example=""">>> GroupConv1d(gc.dihedral(1), 3, 2, 3, frame="diagonal", seed=0).index.shape
+    (2, 2, 3, 2, 3)""")
+    ndim = 1
+
+
+class GroupConv2d(_GroupConv):
+    __doc__ = _GROUP_DOC.format(d=2, s="H, W", example=""">>> layer = GroupConv2d(gc.cyclic(4), 10, 10, 3, frame="diagonal", seed=0)
+    >>> layer.index.shape, layer.num_params
+    ((10, 4, 10, 4, 3, 3), 3610)
+    >>> GroupConv2d(gc.quaternion(), 2, 2, 3, frame="regular").num_params    # any group, regular frame
+    290""")
+    ndim = 2
+
+
+class GroupConv3d(_GroupConv):
+    __doc__ = _GROUP_DOC.format(d=3, s="D, H, W", example=""">>> GroupConv3d(gc.octahedral(), 2, 2, 3, frame="diagonal", seed=0).num_params
+    2594""")
+    ndim = 3

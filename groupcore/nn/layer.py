@@ -13,8 +13,10 @@ from typing import Any, Callable
 import numpy as np
 
 from ..group import Group
+from ..protocol import TrivialAction
 
-__all__ = ["Layer", "default_backend", "group_spec", "group_from_spec"]
+__all__ = ["Layer", "default_backend", "group_spec", "group_from_spec", "action_spec", "action_from_spec",
+           "describe_action"]
 
 
 def default_backend() -> Any:
@@ -30,27 +32,36 @@ def default_backend() -> Any:
 
 
 def group_spec(G: Group) -> dict[str, Any]:
-    """A JSON-ready description of a group (its name and Cayley table).
+    """A JSON-ready description of a group: its name, Cayley table and matrices (its geometry).
 
     Examples
     --------
     >>> import groupcore as gc
     >>> group_spec(gc.cyclic(2))
-    {'name': 'C2', 'table': [[0, 1], [1, 0]]}
+    {'name': 'C2', 'table': [[0, 1], [1, 0]], 'matrices': [[[1, 0], [0, 1]], [[-1, 0], [0, -1]]]}
     """
-    return {"name": G.name, "table": G.table.tolist()}
+    spec: dict[str, Any] = {"name": G.name, "table": G.table.tolist()}
+    if G.matrices is not None:
+        spec["matrices"] = G.matrices.tolist()
+    return spec
 
 
 def group_from_spec(spec: dict[str, Any]) -> Group:
-    """Rebuild a group from :func:`group_spec` (validating its table).
+    """Rebuild a group from :func:`group_spec` (validating its table and matrices).
+
+    The name is only a label: the table and the matrices decide what the group is and how it
+    acts on grids.
 
     Examples
     --------
     >>> import groupcore as gc
-    >>> group_from_spec(group_spec(gc.dihedral(4))) == gc.dihedral(4)
-    True
+    >>> G = group_from_spec(group_spec(gc.dihedral(1)))
+    >>> G == gc.dihedral(1), G.matrices[1].tolist()
+    (True, [[1, 0], [0, -1]])
     """
-    return Group(np.asarray(spec["table"]), name=spec.get("name"))
+    matrices = spec.get("matrices")
+    return Group(np.asarray(spec["table"]), name=spec.get("name"),
+                 matrices=None if matrices is None else np.asarray(matrices))
 
 
 class Layer:
@@ -69,6 +80,9 @@ class Layer:
 
     #: Whether :meth:`backward` must return ``∂L/∂x`` (a first layer's is not needed).
     needs_input_grad = True
+    #: Whether the layer acts on each value alone (activations), so that it commutes with any
+    #: action that moves values around.
+    pointwise = False
     #: Arrays derived from the parameters, kept while they cannot change (a replica's life).
     _memo: dict[str, Any] | None = None
 
@@ -118,6 +132,56 @@ class Layer:
     def children(self) -> tuple[Layer, ...]:
         """Sub-layers (composite layers override this)."""
         return ()
+
+    # ----------------------------------------------------------------- actions
+    @property
+    def in_action(self) -> Any:
+        """How G acts on this layer's input, for the layers built for a group; else ``None``."""
+        return None
+
+    @property
+    def out_action(self) -> Any:
+        """How G acts on this layer's output, for the layers built for a group; else ``None``."""
+        return None
+
+    def propagate(self, action: Any) -> Any:
+        """The action on the output when G acts on the input by ``action`` (``None``: not equivariant).
+
+        Pointwise layers keep the action; other layers keep only the trivial one (invariant
+        inputs stay invariant). Layers built for a group check that ``action`` is theirs and
+        raise ``ValueError`` with the reason when it is not (:meth:`expect`).
+
+        Examples
+        --------
+        >>> import groupcore as gc
+        >>> from groupcore import nn
+        >>> nn.ReLU().propagate(gc.GridAction(gc.cyclic(4))) == gc.GridAction(gc.cyclic(4))
+        True
+        >>> nn.Dense(2, 2).propagate(gc.GridAction(gc.cyclic(4))) is None
+        True
+        """
+        if self.pointwise or isinstance(action, TrivialAction):
+            return action
+        return None
+
+    def expect(self, action: Any, wanted: Any, result: Any) -> Any:
+        """``result`` if ``action`` is ``wanted`` (or unknown, ``None``); else ``ValueError`` naming both.
+
+        Examples
+        --------
+        >>> import groupcore as gc
+        >>> from groupcore import nn
+        >>> layer = nn.GroupConv2d(gc.dihedral(1), 1, 1, 3, frame="diagonal")
+        >>> layer.expect(gc.MapAction(gc.cyclic(2), gc.GridAction(gc.cyclic(2))), layer.in_action, None)
+        Traceback (most recent call last):
+        ...
+        ValueError: GroupConv2d is built for D1 on the G axis and on the grid, D1 by the matrices [[[1, 0], [0, 1]], [[1, 0], [0, -1]]] (the diagonal frame), but its input is acted on by C2 on the G axis and on the grid, C2 by the matrices [[[1, 0], [0, 1]], [[-1, 0], [0, -1]]] (the diagonal frame): a network uses one group acting one way (same table and same geometry) and one frame
+        """
+        if action is None or action == wanted:
+            return result
+        raise ValueError(f"{type(self).__name__} is built for {describe_action(wanted)}, but its input is acted on "
+                         f"by {describe_action(action)}: a network uses one group acting one way (same table and "
+                         f"same geometry) and one frame")
 
     def leaves(self) -> list[Layer]:
         """Every layer without children, depth first (self for a simple layer)."""
@@ -244,6 +308,78 @@ class Layer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if k != "group")
         return f"{type(self).__name__}({args})"
+
+
+def action_spec(action: Any) -> dict[str, Any]:
+    """A JSON-ready description of an action: a table (finite G-set), a grid, lifted maps or trivial.
+
+    Raises
+    ------
+    TypeError
+        For actions that have no saved form (interpolated rotations of one grid, user classes).
+
+    Examples
+    --------
+    >>> import groupcore as gc
+    >>> action_spec(gc.MapAction(gc.cyclic(2)))["kind"]
+    'map'
+    """
+    from ..action import Action
+    from ..grid import GridAction
+    from ..map_action import MapAction
+    if isinstance(action, GridAction):
+        return {"kind": "grid", "group": group_spec(action.group), "ndim": action.ndim,
+                "interpolation": action.interpolation or None}
+    if isinstance(action, MapAction):
+        return {"kind": "map", "group": group_spec(action.group),
+                "spatial": None if action.spatial is None else action_spec(action.spatial)}
+    if isinstance(action, TrivialAction):
+        return {"kind": "trivial", "group": group_spec(action.group)}
+    if isinstance(action, Action):
+        return {"kind": "table", "group": group_spec(action.group), "table": action.table.tolist(),
+                "shape": list(action.shape), "name": action.name}
+    raise TypeError(f"{action!r} has no saved form: save actions given by a table (groupcore.Action), a grid "
+                    f"(GridAction), lifted maps (MapAction) or the trivial action")
+
+
+def action_from_spec(spec: dict[str, Any]) -> Any:
+    """Rebuild an action from :func:`action_spec`, validating its group and table.
+
+    Examples
+    --------
+    >>> import groupcore as gc
+    >>> act = gc.Action.on_grid(gc.dihedral(1), (5,))
+    >>> action_from_spec(action_spec(act)) == act
+    True
+    """
+    from ..action import Action
+    from ..grid import GridAction
+    from ..map_action import MapAction
+    kind = spec.get("kind")
+    group = group_from_spec(spec["group"])
+    if kind == "grid":
+        return GridAction(group, int(spec["ndim"]), interpolation=spec.get("interpolation"))
+    if kind == "map":
+        spatial = spec.get("spatial")
+        return MapAction(group, None if spatial is None else action_from_spec(spatial))
+    if kind == "trivial":
+        return TrivialAction(group)
+    if kind == "table":
+        return Action(group, np.asarray(spec["table"]), shape=spec.get("shape"), name=spec.get("name"))
+    raise ValueError(f"unknown action kind {kind!r} in a model spec; known: grid, map, trivial, table")
+
+
+def describe_action(action: Any) -> str:
+    """How an action acts, in words (its ``describe()`` when it has one).
+
+    Examples
+    --------
+    >>> import groupcore as gc
+    >>> describe_action(gc.TrivialAction(gc.cyclic(2)))
+    'C2 trivially (invariant values)'
+    """
+    describe = getattr(action, "describe", None)
+    return describe() if callable(describe) else repr(action)
 
 
 def _dtype_name(dtype: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .conv import _check_int
+from .conv import check_int
 from .layer import Layer
 
 __all__ = ["GroupBatchNorm"]
@@ -37,7 +37,7 @@ class GroupBatchNorm(Layer):
 
     def __init__(self, num_channels: int, *, eps: float = 1e-5, momentum: float = 0.1) -> None:
         super().__init__()
-        _check_int(num_channels=num_channels)
+        check_int(num_channels=num_channels)
         if not eps > 0 or not 0 <= momentum <= 1:
             raise ValueError(f"need eps > 0 and 0 <= momentum <= 1; got eps={eps}, momentum={momentum}")
         self.num_channels, self.eps, self.momentum = int(num_channels), float(eps), float(momentum)
@@ -48,6 +48,10 @@ class GroupBatchNorm(Layer):
 
     def config(self) -> dict[str, Any]:
         return {"num_channels": self.num_channels, "eps": self.eps, "momentum": self.momentum}
+
+    def propagate(self, action: Any) -> Any:
+        """Statistics shared over every axis but the channels: any action on the other axes is kept."""
+        return action
 
     @property
     def per_sample(self) -> bool:

@@ -14,9 +14,53 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..group import Group
+from ..lift import regular_act
+from ..map_action import MapAction
+from ..namespace import namespace
 from .layer import Layer
 
-__all__ = ["JointReadout", "joint_labels", "decode_joint", "invariant_logits"]
+__all__ = ["JointReadout", "JointAction", "joint_labels", "decode_joint", "invariant_logits"]
+
+
+class JointAction:
+    """G acting on joint logits ``(B, |G|·C)`` by permuting the pose blocks regularly.
+
+    Logit ``k·C + c`` moves to ``(h·k)·C + c`` under h: the joint read-out's output action.
+
+    Examples
+    --------
+    >>> import groupcore as gc
+    >>> JointAction(gc.cyclic(2)).apply(1, np.array([[1.0, 2.0, 3.0, 4.0]])).tolist()
+    [[3.0, 4.0, 1.0, 2.0]]
+    """
+
+    shape = None
+    is_exact = True
+
+    def __init__(self, group: Group) -> None:
+        self.group = group
+
+    def apply(self, g: int, y: Any, axis: int | None = None) -> Any:
+        """Permute the ``|G|`` pose blocks of the last axis by the regular action of ``g``."""
+        if axis not in (None, -1, 1) or y.ndim != 2 or y.shape[1] % self.group.order:
+            raise ValueError(f"joint logits have shape (B, |G|·C) with |G| = {self.group.order}; got {tuple(y.shape)}")
+        xp = namespace(y)
+        blocks = xp.reshape(y, (y.shape[0], self.group.order, -1))
+        return xp.reshape(regular_act(self.group, g, blocks, axis=1), tuple(y.shape))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JointAction) and other.group == self.group
+
+    def __hash__(self) -> int:
+        return hash(("joint", self.group))
+
+    def describe(self) -> str:
+        """A sentence saying how the group acts (for error messages)."""
+        return f"{self.group.name} on the pose blocks of joint logits"
+
+    def __repr__(self) -> str:
+        return f"JointAction({self.group.name})"
 
 
 class JointReadout(Layer):
@@ -27,6 +71,12 @@ class JointReadout(Layer):
     >>> JointReadout()(np.arange(6.0).reshape(1, 2, 3)).tolist()
     [[0.0, 3.0, 1.0, 4.0, 2.0, 5.0]]
     """
+
+    def propagate(self, action: Any) -> Any:
+        """Class scores on which G permutes the G axis become joint logits with permuted pose blocks."""
+        if isinstance(action, MapAction) and action.spatial is None:
+            return JointAction(action.group)
+        return super().propagate(action)
 
     def forward(self, x: Any) -> Any:
         if x.ndim != 3:

@@ -14,8 +14,10 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import NotAnActionError
+from ..grid import GridAction
 from ..group import Group
-from .layer import Layer
+from ..map_action import MapAction
+from .layer import Layer, action_from_spec, action_spec, group_from_spec, group_spec
 
 __all__ = ["LiftLayer", "lift_layer", "equivarify"]
 
@@ -28,17 +30,21 @@ class LiftLayer(Layer):
     f_tilde : Layer or callable
         The map being lifted; with a :class:`Layer`, ``backward`` works too (exact actions).
     group : Group
-    action : object with ``group`` and ``apply(g, x)``
-        How G acts on the input (an image action, or a :class:`~groupcore.nn.MapAction`).
-    output_action : object with ``apply(g, y)``, optional
+    action : GroupAction
+        How G acts on the input (a :class:`~groupcore.GridAction`, a
+        :class:`~groupcore.MapAction`, an :class:`~groupcore.Action` on a set …).
+    output_action : GroupAction, optional
         Applied to output copy g by g (``None``: the regular frame, no output transform).
+
+    The lift saves and loads (:func:`groupcore.nn.save`) when ``f_tilde`` is a layer and the
+    actions have a saved form (tables, grid and map actions).
 
     Examples
     --------
     >>> import groupcore as gc
     >>> from groupcore import nn
     >>> G = gc.cyclic(4)
-    >>> lifted = lift_layer(nn.Conv2d(1, 2, 3, seed=0), G, nn.ImageAction(G))
+    >>> lifted = lift_layer(nn.Conv2d(1, 2, 3, seed=0), G, gc.GridAction(G))
     >>> lifted(np.zeros((5, 1, 8, 8), np.float32)).shape
     (5, 2, 4, 6, 6)
     """
@@ -105,9 +111,33 @@ class LiftLayer(Layer):
     def num_params(self) -> int:
         return sum(c.num_params for c in self.children())
 
+    @property
+    def in_action(self) -> Any:
+        """How G acts on the input (``action``)."""
+        return self.action
+
+    @property
+    def out_action(self) -> MapAction:
+        """The regular action on the output's G axis, with ``output_action`` on each copy when it is a grid action."""
+        spatial = self.output_action if isinstance(self.output_action, GridAction) else None
+        return MapAction(self.group, spatial)
+
+    def propagate(self, action: Any) -> Any:
+        return self.expect(action, self.action, self.out_action)
+
     def config(self) -> dict[str, Any]:
-        raise TypeError("a black-box lift wraps an arbitrary map and actions and has no saved form; save the "
-                        "lifted layer or the model it wraps instead")
+        if not isinstance(self.f_tilde, Layer):
+            raise TypeError(f"this black-box lift wraps a plain callable ({self.f_tilde!r}), which has no saved "
+                            f"form; lift a groupcore.nn.Layer to save it, or save the model it wraps")
+        return {"f_tilde": self.f_tilde.spec(), "group": group_spec(self.group), "action": action_spec(self.action),
+                "output_action": None if self.output_action is None else action_spec(self.output_action)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> LiftLayer:
+        from .io import layer_from_spec
+        out = config.get("output_action")
+        return cls(layer_from_spec(config["f_tilde"]), group_from_spec(config["group"]),
+                   action_from_spec(config["action"]), None if out is None else action_from_spec(out))
 
     def __repr__(self) -> str:
         return f"LiftLayer({self.f_tilde!r}, group={self.group.name})"
@@ -143,7 +173,7 @@ def equivarify(model: Layer | Callable[[Any], Any], action: Any, output_action: 
     >>> from groupcore import nn
     >>> G = gc.dihedral(4)
     >>> net = nn.Sequential(nn.Conv2d(1, 3, 3, seed=0), nn.ReLU(), nn.Flatten(), nn.Dense(75, 4, seed=1))
-    >>> eq = equivarify(net, nn.ImageAction(G))
+    >>> eq = equivarify(net, gc.GridAction(G))
     >>> x = np.random.default_rng(0).random((2, 1, 7, 7)).astype(np.float32)
     >>> bool(np.allclose(eq(x)[:, :, 0], net(x)))
     True

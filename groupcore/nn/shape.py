@@ -6,6 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from ..grid import GridAction
+from ..map_action import MapAction
+from ..protocol import TrivialAction
 from .layer import Layer, _dtype_name
 
 __all__ = ["Flatten", "Dropout"]
@@ -15,8 +18,10 @@ class Flatten(Layer):
     """``(B, ...) → (B, features)``; with ``keep_group=True``, ``(B, C, |G|, *S) → (B, C·prod(S), |G|)``.
 
     ``keep_group`` turns a lifted feature map into the ``(B, C', |G|)`` vectors of a
-    :class:`~groupcore.nn.LiftedDense`. (In the diagonal frame this is equivariant when the
-    spatial size is 1x1, e.g. after a convolution as large as its input.)
+    :class:`~groupcore.nn.LiftedDense`. In the regular frame that is always equivariant; in the
+    diagonal frame (G also moves the grid) only when the grid is a single point, e.g. after a
+    convolution as large as its input: inside a :class:`~groupcore.nn.Sequential` a larger grid
+    is refused at the first forward unless ``allow_approximate=True``.
 
     Examples
     --------
@@ -24,12 +29,28 @@ class Flatten(Layer):
     ((2, 60), (2, 75, 4))
     """
 
-    def __init__(self, keep_group: bool = False) -> None:
+    def __init__(self, keep_group: bool = False, *, allow_approximate: bool = False) -> None:
         super().__init__()
         self.keep_group = bool(keep_group)
+        self.allow_approximate = bool(allow_approximate)
+        self._needs_point = False
 
     def config(self) -> dict[str, Any]:
-        return {"keep_group": self.keep_group}
+        return {"keep_group": self.keep_group, "allow_approximate": self.allow_approximate}
+
+    def propagate(self, action: Any) -> Any:
+        """With ``keep_group`` the G axis keeps its regular action; otherwise the values are read as invariant.
+
+        Flattening a grid on which G still acts (after pooling over G in the diagonal frame) is
+        invariant when the grid is a single point, as in :func:`~groupcore.nn.p4cnn`; on a larger
+        grid the model is not invariant, which :func:`groupcore.proofs.assert_equivariant` reports.
+        """
+        if not self.keep_group:
+            return TrivialAction(action.group) if isinstance(action, (GridAction, TrivialAction)) else None
+        if not isinstance(action, MapAction):
+            return super().propagate(action)
+        self._needs_point = action.spatial is not None and not self.allow_approximate
+        return MapAction(action.group)
 
     def forward(self, x: Any) -> Any:
         xp = self.xp
@@ -38,6 +59,11 @@ class Flatten(Layer):
             return xp.reshape(x, (x.shape[0], -1))
         if x.ndim < 3:
             raise ValueError(f"Flatten(keep_group=True) expects (B, C, |G|, ...); got shape {self._shape}")
+        if self._needs_point and any(s != 1 for s in self._shape[3:]):
+            raise ValueError(f"Flatten(keep_group=True) gets a {'x'.join(map(str, self._shape[3:]))} grid on which G "
+                             f"acts (the diagonal frame): flattening it breaks equivariance. Reduce the grid to a "
+                             f"single point first (a convolution as large as its input, or pooling), or pass "
+                             f"allow_approximate=True")
         moved = xp.permute_dims(x, (0, 1) + tuple(range(3, x.ndim)) + (2,))
         return xp.reshape(moved, (x.shape[0], -1, x.shape[2]))
 
@@ -73,6 +99,8 @@ class Dropout(Layer):
 
     def config(self) -> dict[str, Any]:
         return {"p": self.p}
+
+    pointwise = True
 
     @property
     def per_sample(self) -> bool:

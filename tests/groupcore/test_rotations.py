@@ -9,7 +9,6 @@ from scipy import ndimage
 import groupcore as gc
 from groupcore.interpolation import disk_mask
 from groupcore.defect import smooth_images
-from groupcore.rotations import rotation_group_kind
 
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
 
@@ -67,7 +66,7 @@ def test_sign_convention_is_counter_clockwise_like_rot90() -> None:
 @pytest.mark.parametrize("name", ["C4", "C8", "C12", "C16", "D4", "D8", "D16"])
 def test_quarter_turns_are_the_grid_permutations_bit_for_bit(name: str) -> None:
     G = _group(name)
-    n, dihedral = rotation_group_kind(G)
+    n, dihedral = (G.order // 2, True) if name[0] == "D" else (G.order, False)
     act = gc.interpolated_rotations(G, (7, 7), order=3)
     grid = gc.Action.on_grid(gc.dihedral(4) if dihedral else gc.cyclic(4), (7, 7))
     x = np.random.default_rng(0).standard_normal((2, 7, 7))
@@ -273,8 +272,11 @@ def test_array_api_arrays() -> None:
     (dict(G=gc.dihedral(4), shape=(4, 6)), ValueError, "D4 rotates by 90° and needs a square grid"),
     (dict(G=gc.cyclic(8), shape=(0, 0)), ValueError, "integers H, W >= 1"),
     (dict(G=gc.cyclic(8), shape=(9,)), ValueError, r"shape must be \(H, W\)"),
-    (dict(G=gc.symmetric(3), shape=(9, 9)), ValueError, "S3 .* not the table of cyclic"),
-    (dict(G=gc.cyclic(4).relabel([0, 2, 1, 3]), shape=(9, 9)), ValueError, "not the table of cyclic"),
+    (dict(G=gc.symmetric(3), shape=(9, 9)), ValueError, "S3 .* does not act on images.*not that of cyclic"),
+    (dict(G=gc.Group.from_table(gc.cyclic(4).relabel([0, 2, 1, 3]).table), shape=(9, 9)), ValueError,
+     "not that of cyclic"),
+    (dict(G=gc.Group.from_table(gc.cyclic(2).table), shape=(9, 9)), ValueError, "ambiguous"),
+    (dict(G=gc.octahedral(), shape=(9, 9)), ValueError, "3x3 matrices, not as rotations"),
     (dict(G=8, shape=(9, 9)), TypeError, "must be a groupcore.Group"),
 ])
 def test_bad_parameters(kwargs: dict, error: type, match: str) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from groupcore.backends.kernels import _numpy_conv, _threads, conv2d, conv2d_backward
+from groupcore.backends.kernels import _numpy_conv, _threads, conv, conv_backward
 
 
 def test_split_keeps_item_order_and_runs_every_item_once():
@@ -50,9 +50,9 @@ def test_threaded_convolution_equals_single_threaded(rng, checks, monkeypatch, d
     x = rng.standard_normal((5, 3, 9, 8)).astype(dtype)
     w = rng.standard_normal((4, 3, 3, 3)).astype(dtype)
     gy = rng.standard_normal((5, 4, 9, 8)).astype(dtype)
-    one = conv2d(x, w, padding=1), *conv2d_backward(x, w, gy, padding=1)
+    one = conv(x, w, padding=1), *conv_backward(x, w, gy, padding=1)
     with threadpool_limits(limits=2, user_api="blas"):
-        two = conv2d(x, w, padding=1), *conv2d_backward(x, w, gy, padding=1)
+        two = conv(x, w, padding=1), *conv_backward(x, w, gy, padding=1)
     rtol = 1e-12 if dtype == np.float64 else checks.F32_RTOL
     for a, b in zip(two, one):
         assert a.dtype == dtype and checks.rel_err(a, b) < rtol

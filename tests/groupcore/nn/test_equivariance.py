@@ -28,7 +28,7 @@ def test_lifting_conv(exact_group, frame, dtype):
     G = exact_group
     for padding in (0, 1):
         layer = nn.LiftingConv2d(G, 2, 3, 3, frame=frame, padding=padding, seed=0).to(dtype=dtype)
-        assert_equivariant(layer, nn.ImageAction(G), nn.frame_action(G, frame), [data(2, 2, 7, 7, dtype=dtype)])
+        assert_equivariant(layer, gc.GridAction(G), nn.frame_action(G, frame), [data(2, 2, 7, 7, dtype=dtype)])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -49,7 +49,7 @@ def test_pointwise_norm_pool_layers(exact_group, frame, dtype, trivial):
                   nn.GroupBatchNorm(3).eval(), nn.MaxPool2d(2, frame=frame), nn.AvgPool2d(3, 3, padding=0),
                   nn.MaxPool2d(3, 1, padding=1), nn.Dropout(0.5).eval()):
         assert_equivariant(layer.to(dtype=dtype), act, act, [x])
-    pooled = nn.ImageAction(G) if frame == "diagonal" else trivial(G)
+    pooled = gc.GridAction(G) if frame == "diagonal" else trivial(G)
     for mode in ("max", "mean"):
         assert_equivariant(nn.GroupPool(mode), act, pooled, [x])
 
@@ -57,7 +57,7 @@ def test_pointwise_norm_pool_layers(exact_group, frame, dtype, trivial):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_lifted_dense_and_readouts(exact_group, dtype, trivial, joint_action):
     G = exact_group
-    act = nn.MapAction(G)
+    act = gc.MapAction(G)
     x = data(3, 4, G.order, dtype=dtype)
     assert_equivariant(nn.LiftedDense(G, 4, 5, seed=0).to(dtype=dtype), act, act, [x])
     assert_equivariant(nn.JointReadout(), act, joint_action(G, 4), [x])
@@ -81,11 +81,11 @@ def test_whole_networks(exact_group, frame, dtype, trivial, joint_action):
     G = exact_group
     x = data(3, 1, 22, 22, dtype=dtype)
     inv = small_net(G, frame).to(dtype=dtype).eval()
-    assert_equivariant(inv, nn.ImageAction(G), trivial(G), [x])
+    assert_equivariant(inv, gc.GridAction(G), trivial(G), [x])
     joint = small_net(G, frame, "joint").to(dtype=dtype).eval()
-    assert_equivariant(joint, nn.ImageAction(G), joint_action(G, 10), [x])
+    assert_equivariant(joint, gc.GridAction(G), joint_action(G, 10), [x])
     hidden = nn.Sequential(*joint.layers[:-2])
-    assert_equivariant(hidden, nn.ImageAction(G), nn.frame_action(G, frame), [x])
+    assert_equivariant(hidden, gc.GridAction(G), nn.frame_action(G, frame), [x])
 
 
 @pytest.mark.parametrize("frame_", nn.FRAMES)
@@ -95,7 +95,7 @@ def test_interpolated_c8_measured(frame_, record_property):
     net = nn.Sequential(nn.LiftingConv2d(C8, 1, 4, 3, frame=frame_, seed=0), nn.ReLU(),
                         nn.GroupConv2d(C8, 4, 4, 3, frame=frame_, seed=1)).to(dtype="float64")
     x = smooth_images((15, 15), count=2, sigma=2.0, seed=0)[:, None]
-    err = equivariance_error(net, nn.ImageAction(C8), nn.frame_action(C8, frame_), [x])
+    err = equivariance_error(net, gc.GridAction(C8), nn.frame_action(C8, frame_), [x])
     record_property("c8_rel_error_per_element", err["rel"].tolist())
     assert np.all(err["rel"][::2] < 1e-12)
     assert np.all(np.isfinite(err["rel"])) and np.all(err["rel"][1::2] > 0)

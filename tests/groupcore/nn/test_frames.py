@@ -23,7 +23,7 @@ def test_frame_actions_are_actions(exact_group, frame):
 
 def test_bridge_intertwines_regular_and_diagonal(exact_group):
     G = exact_group
-    img = nn.ImageAction(G)
+    img = gc.GridAction(G)
     reg, diag = nn.frame_action(G, "regular"), nn.frame_action(G, "diagonal")
     s = rng.standard_normal((2, 2, G.order, 4, 4))
     assert np.array_equal(nn.to_regular(nn.to_diagonal(s, img), img), s)
@@ -32,22 +32,26 @@ def test_bridge_intertwines_regular_and_diagonal(exact_group):
 
 
 def test_image_action_resolves_exact_and_interpolated_groups():
-    assert nn.ImageAction(gc.dihedral(2)).is_exact
-    c8 = nn.ImageAction(gc.cyclic(8), {"order": 1})
+    assert gc.GridAction(gc.dihedral(2)).is_exact
+    c8 = gc.GridAction(gc.cyclic(8), interpolation={"order": 1})
     assert not c8.is_exact and c8.at((5, 5)) is c8.at((5, 5))
-    with pytest.raises(ValueError, match="neither exactly"):
-        nn.ImageAction(gc.quaternion())
+    with pytest.raises(ValueError, match="Q8 .* does not act on images: it carries no matrices"):
+        gc.GridAction(gc.quaternion())
+    with pytest.raises(ValueError, match="Q8 .* has no exact action on a 3-d grid"):
+        gc.GridAction(gc.quaternion(), ndim=3)
+    with pytest.raises(ValueError, match="ndim must be 1, 2 or 3"):
+        gc.GridAction(gc.cyclic(4), ndim=4)
     with pytest.raises(TypeError, match="must be a groupcore.Group"):
-        nn.ImageAction("C4")
+        gc.GridAction("C4")
 
 
 def test_map_action_checks_shapes():
-    act = nn.MapAction(gc.cyclic(4))
+    act = gc.MapAction(gc.cyclic(4))
     with pytest.raises(ValueError, match=r"shape \(B, C, 4, \.\.\.\)"):
         act.apply(1, np.zeros((1, 2, 3)))
     with pytest.raises(ValueError, match="G axis at position 2"):
         act.apply(1, np.zeros((1, 2, 4)), axis=1)
-    with pytest.raises(ValueError, match="spatial action is of D4"):
-        nn.MapAction(gc.cyclic(4), nn.ImageAction(gc.dihedral(4)))
+    with pytest.raises(ValueError, match="spatial action must be a GridAction of C4"):
+        gc.MapAction(gc.cyclic(4), gc.GridAction(gc.dihedral(4)))
     with pytest.raises(ValueError, match="bridge needs a lifted map"):
-        nn.to_diagonal(np.zeros((1, 2, 4)), nn.ImageAction(gc.cyclic(4)))
+        nn.to_diagonal(np.zeros((1, 2, 4)), gc.GridAction(gc.cyclic(4)))

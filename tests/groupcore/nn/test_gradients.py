@@ -78,7 +78,7 @@ def test_dropout(fd_error):
 @pytest.mark.parametrize("output", [None, "spatial"])
 def test_black_box_lift(exact_group, output, fd_error):
     G = exact_group
-    act = nn.ImageAction(G)
+    act = gc.GridAction(G)
     layer = nn.lift_layer(f64(nn.Conv2d(1, 2, 3, seed=0)), G, act, act if output else None)
     assert fd_error(layer, image(2, 1, 5, 5)) < TOL
 

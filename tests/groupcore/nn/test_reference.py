@@ -31,7 +31,7 @@ def on_view(conv: nn.Conv2d):
 def test_lifting_equals_black_box_and_global(exact_group, frame):
     G = exact_group
     layer = f64(nn.LiftingConv2d(G, 2, 3, 3, frame=frame, padding=1, seed=0))
-    img = nn.ImageAction(G)
+    img = gc.GridAction(G)
     out = img if frame == "diagonal" else None
     x = rng.standard_normal((2, 2, 7, 7))
     fast = layer(x)
@@ -43,9 +43,9 @@ def test_lifting_equals_black_box_and_global(exact_group, frame):
 def test_group_conv_equals_black_box(exact_group, frame):
     G = exact_group
     layer = f64(nn.GroupConv2d(G, 2, 3, 3, frame=frame, seed=0))
-    spatial = nn.ImageAction(G) if frame == "diagonal" else None
+    spatial = gc.GridAction(G) if frame == "diagonal" else None
     s = rng.standard_normal((2, 2, G.order, 6, 6))
-    black_box = nn.lift_layer(on_view(layer.unlifted()), G, nn.MapAction(G, spatial), spatial)
+    black_box = nn.lift_layer(on_view(layer.unlifted()), G, gc.MapAction(G, spatial), spatial)
     assert close(layer(s), black_box(s))
 
 
@@ -54,7 +54,7 @@ def test_lifted_dense_equals_black_box(exact_group):
     layer = f64(nn.LiftedDense(G, 3, 4, seed=0))
     dense = layer.unlifted()
     s = rng.standard_normal((5, 3, G.order))
-    black_box = nn.lift_layer(lambda v: dense(v.reshape(v.shape[0], -1)), G, nn.MapAction(G))
+    black_box = nn.lift_layer(lambda v: dense(v.reshape(v.shape[0], -1)), G, gc.MapAction(G))
     assert close(layer(s), black_box(s))
 
 
@@ -70,12 +70,12 @@ def test_layerwise_network_equals_global_lift(exact_group, frame):
     lifted[2].params["theta"] = theta.reshape(-1)
     for i in (0, 2):
         lifted[i].params["bias"] = plain[i].params["bias"].copy()
-    img = nn.ImageAction(G)
+    img = gc.GridAction(G)
     x = rng.standard_normal((2, 1, 8, 8))
     assert close(lifted(x), nn.equivarify(plain, img, img if frame == "diagonal" else None)(x))
 
 
-def back_rotating(layer: nn.GroupConv2d, spatial: nn.ImageAction):
+def back_rotating(layer: nn.GroupConv2d, spatial: gc.GridAction):
     """F̃ that first rotates every copy back (s ↦ u, u(h) = ρ(h)·s(h)) and then convolves."""
     conv = on_view(layer.unlifted())
     return lambda s: conv(nn.to_diagonal(s, spatial))
@@ -84,15 +84,15 @@ def back_rotating(layer: nn.GroupConv2d, spatial: nn.ImageAction):
 def test_frames_agree_through_the_bridge(exact_group):
     """A regular-frame net whose F̃ rotates copies back is the G-CNN: u(g) = ρ(g)·s(g) on every layer."""
     G = exact_group
-    img = nn.ImageAction(G)
+    img = gc.GridAction(G)
     diag = f64(nn.Sequential(nn.LiftingConv2d(G, 1, 3, 3, frame="diagonal", seed=0), nn.ReLU(),
                              nn.GroupConv2d(G, 3, 3, 3, frame="diagonal", seed=1), nn.ReLU(),
                              nn.GroupConv2d(G, 3, 2, 3, frame="diagonal", padding=1, seed=2)))
     reg_lift = f64(nn.LiftingConv2d(G, 1, 3, 3, frame="regular"))
     reg_lift.params = dict(diag[0].params)
     regular = nn.Sequential(reg_lift, nn.ReLU(),
-                            nn.lift_layer(back_rotating(diag[2], img), G, nn.MapAction(G)), nn.ReLU(),
-                            nn.lift_layer(back_rotating(diag[4], img), G, nn.MapAction(G)))
+                            nn.lift_layer(back_rotating(diag[2], img), G, gc.MapAction(G)), nn.ReLU(),
+                            nn.lift_layer(back_rotating(diag[4], img), G, gc.MapAction(G)))
     x = rng.standard_normal((2, 1, 9, 9))
     assert close(nn.to_diagonal(reg_lift(x), img), diag[0](x))
     assert close(nn.to_diagonal(regular(x), img), diag(x))
@@ -109,7 +109,7 @@ def test_plain_concatenation_is_a_different_network(exact_group):
     G = exact_group
     regular, diagonal = plain_concatenation_pair(G)
     x = rng.standard_normal((2, 1, 9, 9))
-    gap = np.abs(nn.to_diagonal(regular(x), nn.ImageAction(G)) - diagonal(x)).max()
+    gap = np.abs(nn.to_diagonal(regular(x), gc.GridAction(G)) - diagonal(x)).max()
     assert gap > 1e-3 * np.abs(diagonal(x)).max()
 
 
@@ -141,7 +141,7 @@ def test_regular_copies_translate_by_g_inverse_t(exact_group):
     y, y_t = layer(x), layer(shifted(x, t))
     impulse = np.zeros((15, 15))
     impulse[7 + t[0], 7 + t[1]] = 1.0          # the centre moved by t
-    img = nn.ImageAction(G)
+    img = gc.GridAction(G)
     for g in range(G.order):
         d = np.argwhere(img.apply(int(G.inverse[g]), impulse) == 1.0)[0] - 7
         assert close(y_t[:, :, g], shifted(y[:, :, g], tuple(int(v) for v in d)))
@@ -149,8 +149,8 @@ def test_regular_copies_translate_by_g_inverse_t(exact_group):
 
 def test_lift_layer_checks_its_actions():
     with pytest.raises(ValueError, match="actions of C4"):
-        nn.lift_layer(nn.ReLU(), gc.cyclic(4), nn.ImageAction(gc.dihedral(4)))
+        nn.lift_layer(nn.ReLU(), gc.cyclic(4), gc.GridAction(gc.dihedral(4)))
     with pytest.raises(TypeError, match="needs the lifted map to be a Layer"):
-        layer = nn.lift_layer(lambda v: v, gc.cyclic(2), nn.MapAction(gc.cyclic(2)))
+        layer = nn.lift_layer(lambda v: v, gc.cyclic(2), gc.MapAction(gc.cyclic(2)))
         layer(np.ones((1, 1, 2)))
         layer.backward(np.ones((1, 1, 2, 2)))
