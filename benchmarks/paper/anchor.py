@@ -32,15 +32,16 @@ model, recipe and epochs; unfinished published runs with their progress) and one
 from __future__ import annotations
 
 import argparse
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
-
 import recipe as P
 import runner as R
+from models import describe, group_of, published_cnn
+
 from groupcore import nn
 from groupcore.datasets import load_mnist_rot_like
-from models import describe, group_of, published_cnn
 
 #: name -> (group or None, channels)
 MODELS = {"Z2CNN": (None, 20), "P4CNN": ("C4", 10), "P4MCNN": ("D4", 7), "C8CNN": ("C8", 7)}
@@ -207,9 +208,9 @@ def unfinished_lines(runs: list[dict[str, Any]]) -> list[str]:
     rows = [[r["model"], r["seed"], f"{r['epochs_done']} of {r['epochs']}", f"{r['train_accuracy_last_epoch'] * 100:.2f}",
              ", ".join(f"{v * 100:.2f} (epoch {e})" for e, v in r["test_error_by_epoch"].items()) or "—"]
             for r in runs]
-    return ["", "Unfinished runs of the published recipe (their checkpoints; the same command resumes them). "
+    return ["", ("Unfinished runs of the published recipe (their checkpoints; the same command resumes them). "
             "Intermediate test errors come after the batch-norm pass, as in the released code's tests every "
-            "25 epochs; they are not final results:", "",
+            "25 epochs; they are not final results:"), "",
             R.markdown_table(["model", "seed", "epochs done", "training accuracy, last epoch (%)",
                               "intermediate test error (%)"], rows)]
 
@@ -236,18 +237,18 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
     if not records:
         return "\n".join(lines + ["No finished runs.", ""])
     cfg = records[0]["config"]
-    lines += [f"Data: built like MNIST-rot, **not identical to it**: {cfg['n_train']} training and {cfg['n_test']} "
+    lines += [(f"Data: built like MNIST-rot, **not identical to it**: {cfg['n_train']} training and {cfg['n_test']} "
               "test digits from the real MNIST, each rotated by a uniform random angle (bilinear, zeros outside; "
               "`groupcore.datasets.load_mnist_rot_like(seed=0)`). The published numbers are on the original "
-              "MNIST-rot. Test error in %, mean ± std (ddof=1) over the seeds of each row.", "",
-              "Recipes. *short*: batch 64, Adam (lr 0.001, tenfold drop after 2/3 of the epochs), convolution → "
+              "MNIST-rot. Test error in %, mean ± std (ddof=1) over the seeds of each row."), "",
+              ("Recipes. *short*: batch 64, Adam (lr 0.001, tenfold drop after 2/3 of the epochs), convolution → "
               "pooling → batch norm → ReLU, batch-norm running averages at test time, no augmentation, inputs in "
               "[0, 1], He-normal weights. *published*: Cohen & Welling's released code (`tscohen/gconv_experiments`, "
               "`MNIST_ROT/experiment.py`, `train.py`, `models/*.py`): batch 128, Adam (lr 0.001, constant), "
               "100 epochs (Z2CNN 300), each training image turned by a uniform angle in ±π degrees every batch, "
               "convolution → batch norm → ReLU with the pooling after the second block, Z2CNN dropout 0.3, "
               "batch-norm statistics from one pass over the training set before testing, inputs standardised "
-              "with the training mean and standard deviation, N(0, 1/fan_in) weights (`recipe.py`).", ""]
+              "with the training mean and standard deviation, N(0, 1/fan_in) weights (`recipe.py`)."), ""]
     cells = {k: v for k, v in summary.items() if not k.startswith("_")}
     rows = [[name, s["params"], s["forward_mflops"], R.fmt(s["test_error"]),
              ", ".join(f"{v * 100:.2f}" for v in s["test_error_per_seed"].values()), R.seed_list(s["seeds"]),

@@ -18,15 +18,16 @@ Writes ``benchmarks/results/paper/approximate{.quick}.{json,md,png}`` and one ca
 from __future__ import annotations
 
 import argparse
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+import runner as R
+from models import describe, group_of, model_config
 
 import groupcore as gc
-import runner as R
 from groupcore import proofs
 from groupcore.datasets import rotate_angles
-from models import describe, group_of, model_config
 
 MODELS = ("C4-regular", "C8-regular", "C16-regular", "plain", "plain+C4-aug", "plain+angle-aug")
 ANGLES = tuple(range(0, 360, 5))
@@ -132,11 +133,11 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
     if not records:
         return "\n".join(lines + ["No finished runs.", ""])
     cfg = records[0]["config"]
-    lines += [f"Training: {cfg['n_train']} upright digits, {cfg['epochs']} epochs, Adam (lr drop after 2/3). Test: "
+    lines += [(f"Training: {cfg['n_train']} upright digits, {cfg['epochs']} epochs, Adam (lr drop after 2/3). Test: "
               f"{cfg['n_test']} test digits rotated by every {cfg['angles'][1]}° (bilinear, zeros outside). "
               "Accuracy in %, mean ± std (ddof=1) over the seeds of each row. Equivariance error: largest "
               "|f(ρ(g)x) − g·f(x)| / max|f(x)| over the group's elements and 16 test digits (logits; for plain "
-              "networks g·f(x) = f(x), the invariance error), ρ bilinear with the disk mask.", ""]
+              "networks g·f(x) = f(x), the invariance error), ρ bilinear with the disk mask."), ""]
     rows = []
     for name, s in summary.items():
         eq = "; ".join(f"{g}: {R.fmt_small(v)}" for g, v in s["equivariance_error_per_seed"].items())

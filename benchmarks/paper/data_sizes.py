@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
-
 import runner as R
 from models import describe, model_config
 
@@ -164,13 +164,13 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
         return "\n".join(lines + ["No finished runs.", ""])
     every = _all_seeds(summary)
     cfg = records[0]["config"]
-    lines += [f"Test: {cfg['n_test']} MNIST test digits, upright and in the authors' C4-rotated set (`rot_k`). "
+    lines += [(f"Test: {cfg['n_test']} MNIST test digits, upright and in the authors' C4-rotated set (`rot_k`). "
               f"Test error in %, mean ± std (ddof=1) over seeds {R.seed_list(every)} (a cell with fewer seeds "
               "names them). Training: Adam (lr drop after 2/3); `max(20,000, 5·n)` training samples, and "
               f"`max({LONG_FACTOR}·20,000, {LONG_MIN_EPOCHS}·n)` for the `plain-wide` models. Each cell also "
               "gives the training accuracy of the last epoch (%, on the augmented batches as trained; the share "
               "of joint (class, pose) targets hit for joint read-outs) and the training compute "
-              "(3 × forward FLOPs × images seen, TFLOP).", "",
+              "(3 × forward FLOPs × images seen, TFLOP)."), "",
               "Cost of each model (free parameters; forward FLOPs per 28×28 image):", ""]
     lines.append(R.markdown_table(["model", "params", "MFLOP/img"],
                                   [[m, c["params"], c["forward_mflops"]] for m, c in summary["cost"].items()]))
@@ -181,8 +181,8 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
                 for m, e in summary["errors"].items()]
         lines.append(R.markdown_table(["model"] + [f"n={n}" for n in sizes], rows))
     for t in TESTS:
-        lines += ["", f"Gap on the {t} test set, error(equivarified) − error(baseline), percentage points, paired by "
-                      "seed (negative: equivarification better):", ""]
+        lines += ["", (f"Gap on the {t} test set, error(equivarified) − error(baseline), percentage points, paired by "
+                      "seed (negative: equivarification better):"), ""]
         rows = [[pair] + [R.fmt(g[str(n)][t]) if str(n) in g else "—" for n in sizes]
                 for pair, g in summary["gaps"].items()]
         lines.append(R.markdown_table(["pair"] + [f"n={n}" for n in sizes], rows))

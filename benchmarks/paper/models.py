@@ -21,15 +21,28 @@ parameters (:data:`WIDTHS`); :func:`forward_flops` gives each model's compute.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 import groupcore as gc
 from groupcore import nn
 
-__all__ = ["GROUPS", "WIDTHS", "MODELS", "BASELINES", "DEEP", "model_config", "group_of", "small_cnn", "build", "published_cnn",
-           "forward_flops", "describe"]
+__all__ = [
+    "BASELINES",
+    "DEEP",
+    "GROUPS",
+    "MODELS",
+    "WIDTHS",
+    "build",
+    "describe",
+    "forward_flops",
+    "group_of",
+    "model_config",
+    "published_cnn",
+    "small_cnn",
+]
 
 #: Group names accepted by the experiments (C8/C16 act by interpolated rotations).
 GROUPS = ("C4", "D4", "C8", "C16")

@@ -24,15 +24,16 @@ from __future__ import annotations
 
 import argparse
 import functools
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
-
 import runner as R
+from models import describe, group_of, model_config
+
 from groupcore.datasets import Dataset, apply_elements, load_cifar10_bin, load_svhn_mat
 from groupcore.datasets.cifar import cifar10_files
-from models import describe, group_of, model_config
 
 DATASETS = ("cifar10", "svhn")
 MODELS = ("plain", "plain+C4-aug", "C4-regular", "C4-diagonal")
@@ -124,12 +125,12 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
     """The markdown page."""
     lines = R.header_lines("Experiment 5 — SVHN and CIFAR-10: upright training, rotated test", records, quick)
     if not records:
-        return "\n".join(lines + ["No finished runs: pass `--data-dir` with the CIFAR-10 binary or SVHN `.mat` "
-                                  "files.", ""])
+        return "\n".join(lines + [("No finished runs: pass `--data-dir` with the CIFAR-10 binary or SVHN `.mat` "
+                                  "files."), ""])
     cfg = records[0]["config"]
-    lines += [f"Training: upright training images, {cfg['epochs']} epochs, Adam (lr {cfg['lr']}, tenfold drop "
+    lines += [(f"Training: upright training images, {cfg['epochs']} epochs, Adam (lr {cfg['lr']}, tenfold drop "
               f"after 2/3), batch {cfg['batch_size']}. Test: the test images upright and each turned by a random "
-              "quarter turn (seed 0). Accuracy in %, mean ± std (ddof=1) over the seeds of each row.", ""]
+              "quarter turn (seed 0). Accuracy in %, mean ± std (ddof=1) over the seeds of each row."), ""]
     rows = [[name, s["params"], s["forward_mflops"], s["n_train"], s["n_test"], R.seed_list(s["seeds"]),
              R.fmt(s["class_acc_upright"]), R.fmt(s["class_acc_rotated"]), R.fmt(s["joint_acc_rotated"]),
              R.fmt(s["class_changed_by_rotation"], scale=1, digits=1),

@@ -18,10 +18,10 @@ Writes ``benchmarks/results/paper/protocol{.quick}.{json,md,png}`` and one cache
 from __future__ import annotations
 
 import argparse
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
-
 import runner as R
 from models import describe, group_of, model_config
 
@@ -120,12 +120,12 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
     if not records:
         return "\n".join(lines + ["No finished runs.", ""])
     cfg = records[0]["config"]
-    lines += [f"Training: {cfg['n_train']} upright MNIST training digits, {cfg['epochs']} epochs, Adam "
+    lines += [(f"Training: {cfg['n_train']} upright MNIST training digits, {cfg['epochs']} epochs, Adam "
               f"(lr {cfg['lr']}, tenfold drop after 2/3 of the epochs), batch {cfg['batch_size']}. Test: "
               f"{cfg['n_test']} MNIST test digits, upright and as in the authors' rotated set (`rot_k`). "
               "Accuracies in %, mean ± std (ddof=1) over the seeds of each row. The paper's numbers come from "
               "the authors' network of about 6.8 M parameters, trained once (learning rate 1e-4, about 7 epochs, "
-              "inputs divided by 255 twice); the networks here are much smaller (params column).", ""]
+              "inputs divided by 255 twice); the networks here are much smaller (params column)."), ""]
     rows = []
     for name, s in summary.items():
         g = s["group"]
@@ -142,11 +142,11 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
          "digits whose class changes when rotated", "training acc, last epoch",
          "joint logit equivariance error, largest over seeds", "paper (joint)",
          "target (joint)", "min/run"], rows))
-    lines += ["", "Joint (class, pose) accuracy: the predicted class and pose (`argmax mod 10`, `argmax div 10` "
+    lines += ["", ("Joint (class, pose) accuracy: the predicted class and pose (`argmax mod 10`, `argmax div 10` "
               "of the |G|·10 logits) both right; the plain CNN has no pose output. Exact invariance shows as "
               "equal class accuracies on the rotated and upright sets and zero digits whose class changes; "
               "`joint_logit_equivariance_rel` in the JSON is the largest |f(ρ(k)x) − k·f(x)| / max|f(x)| over "
-              "the test digits.", ""]
+              "the test digits."), ""]
     if not quick:
         lines.append("Targets:")
         for name, s in summary.items():

@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -42,8 +43,18 @@ from groupcore import nn
 from groupcore.datasets import rotate_angles
 from groupcore.fileio import atomic_open
 
-__all__ = ["JITTER_DEGREES", "standardise", "jitter", "reseed_dropout", "population_statistics", "population_pass",
-           "save_checkpoint", "read_progress", "load_checkpoint", "train_published"]
+__all__ = [
+    "JITTER_DEGREES",
+    "jitter",
+    "load_checkpoint",
+    "population_pass",
+    "population_statistics",
+    "read_progress",
+    "reseed_dropout",
+    "save_checkpoint",
+    "standardise",
+    "train_published",
+]
 
 #: The half-width of the training-time rotation, in degrees: ``0.5 · 2π`` read as degrees.
 JITTER_DEGREES = float(np.pi)

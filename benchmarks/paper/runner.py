@@ -15,8 +15,9 @@ import json
 import shlex
 import sys
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -24,17 +25,47 @@ for _folder in (Path(__file__).resolve().parent, Path(__file__).resolve().parent
     if str(_folder) not in sys.path:
         sys.path.insert(0, str(_folder))
 
-from common import RESULTS, machine, write_json  # noqa: E402
-from models import group_of  # noqa: E402
+from common import RESULTS, machine, write_json
+from models import group_of
 
-from groupcore import backends, fileio, nn  # noqa: E402
-from groupcore.datasets import apply_elements, rotate_angles  # noqa: E402
+from groupcore import backends, fileio, nn
+from groupcore.datasets import apply_elements, rotate_angles
 
-__all__ = ["PAPER_RESULTS", "config_key", "run_path", "cached_run", "common_arguments", "command_line",
-           "get_backend", "train", "predict", "class_predictions", "mean_std", "fmt", "fmt_small", "write_text",
-           "markdown_table", "mode_suffix", "Progress", "mnist", "test_order", "make_model",
-           "save_figure", "pyplot", "header_lines", "describe_config", "run_grid", "stored", "results_root",
-           "finished", "setting", "cells", "seeds", "seed_list", "write_outputs"]
+__all__ = [
+    "PAPER_RESULTS",
+    "Progress",
+    "cached_run",
+    "cells",
+    "class_predictions",
+    "command_line",
+    "common_arguments",
+    "config_key",
+    "describe_config",
+    "finished",
+    "fmt",
+    "fmt_small",
+    "get_backend",
+    "header_lines",
+    "make_model",
+    "markdown_table",
+    "mean_std",
+    "mnist",
+    "mode_suffix",
+    "predict",
+    "pyplot",
+    "results_root",
+    "run_grid",
+    "run_path",
+    "save_figure",
+    "seed_list",
+    "seeds",
+    "setting",
+    "stored",
+    "test_order",
+    "train",
+    "write_outputs",
+    "write_text",
+]
 
 PAPER_RESULTS = RESULTS / "paper"
 NUM_CLASSES = 10
@@ -204,7 +235,7 @@ def train(model: nn.Sequential, x: np.ndarray, y: np.ndarray, *, epochs: int, ba
     history = []
     try:
         for epoch in range(epochs):
-            if lr_decay_at is not None and epoch == max(1, int(round(lr_decay_at * epochs))) and epochs > 1:
+            if lr_decay_at is not None and epoch == max(1, round(lr_decay_at * epochs)) and epochs > 1:
                 opt.lr = lr / 10
             order = rng.permutation(n)
             total, correct, t0 = 0.0, 0, time.perf_counter()
@@ -333,10 +364,10 @@ def header_lines(title: str, records: Sequence[Mapping[str, Any]], quick: bool) 
     cpu = f"{info.get('cpu', '?')}, {info.get('cores', '?')} cores"
     lines = [f"# {title}", ""]
     if quick:
-        lines += ["**Quick mode** (`--quick`): small subsets and 1 epoch, for checking the pipeline only; these "
-                  "numbers say nothing about the methods.", ""]
-    lines += [f"Runs: {len(records)}; backend: {', '.join(backends_used)}; total training + evaluation wall time "
-              f"{wall / 60:.1f} min; machine: {cpu}.", "",
+        lines += [("**Quick mode** (`--quick`): small subsets and 1 epoch, for checking the pipeline only; these "
+                  "numbers say nothing about the methods."), ""]
+    lines += [(f"Runs: {len(records)}; backend: {', '.join(backends_used)}; total training + evaluation wall time "
+              f"{wall / 60:.1f} min; machine: {cpu}."), "",
               "Made by:", "", *[f"    {c}" for c in commands], ""]
     return lines
 
