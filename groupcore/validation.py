@@ -159,6 +159,8 @@ def check_budget(nbytes: int, max_bytes: int, what: str, *, order: int | None = 
         return
     if nbytes > _NO_MACHINE:
         fix = "far more than any machine holds: use a smaller group"
+    elif lower_bound:
+        fix = f"pass a {knob} well above {nbytes} to build it anyway (its final size is known only once it is built)"
     else:
         fix = f"pass {knob}={nbytes} or more to build it anyway (with that much free memory)"
     size = f"{'at least' if lower_bound else 'about'} {format_bytes(nbytes)}"
@@ -170,11 +172,12 @@ def _is_label(v: object) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
-def _not_a_label(v: object, order: int, group: str) -> GroupAxiomError:
+def _not_a_label(v: object, order: int, group: str) -> ValueError:
     kind = "a bool" if isinstance(v, (bool, np.bool_)) else f"a {type(v).__name__}"
     hint = f" (pass {int(v)}, not {v})" if isinstance(v, (bool, np.bool_)) else ""
-    return GroupAxiomError("range", f"{v!r} is {kind}, not an element of {group}: elements are the integers "
-                                    f"0..{order - 1}{hint}", (v,))
+    shown = repr(v) if isinstance(v, str) else str(v)
+    return ValueError(f"{shown} is {kind}, not an element of {group}: elements are the integers "
+                      f"0..{order - 1}{hint}")
 
 
 def _out_of_range(v: int, order: int, group: str) -> GroupAxiomError:
@@ -190,8 +193,10 @@ def as_element(g: object, order: int, group: str = "the group") -> int:
 
     Raises
     ------
+    ValueError
+        For a value that is not an integer (a bool, a float, a string ...).
     GroupAxiomError
-        With ``axiom == "range"``, naming the value and the valid labels.
+        With ``axiom == "range"``, for an integer outside ``0 … order-1``.
 
     Examples
     --------
@@ -200,7 +205,7 @@ def as_element(g: object, order: int, group: str = "the group") -> int:
     >>> as_element(True, 4, "C4")
     Traceback (most recent call last):
     ...
-    groupcore.errors.GroupAxiomError: True is a bool, not an element of C4: elements are the integers 0..3 (pass 1, not True)
+    ValueError: True is a bool, not an element of C4: elements are the integers 0..3 (pass 1, not True)
     """
     if not _is_label(g):
         raise _not_a_label(g, order, group)
@@ -214,9 +219,11 @@ def as_elements(values: ArrayLike, order: int, group: str = "the group") -> NDAr
 
     Raises
     ------
+    ValueError
+        Naming the first value that is not an integer (a bool, a float, a string ...); a boolean
+        mask is refused too, with the call that turns it into labels.
     GroupAxiomError
-        With ``axiom == "range"``, naming the first value that is not a label (a bool, a float,
-        a string ...) or lies outside ``0 … order-1``.
+        With ``axiom == "range"``, naming the first integer outside ``0 … order-1``.
 
     Examples
     --------
@@ -225,8 +232,11 @@ def as_elements(values: ArrayLike, order: int, group: str = "the group") -> NDAr
     >>> as_elements([0, 1.0], 4, "C4")
     Traceback (most recent call last):
     ...
-    groupcore.errors.GroupAxiomError: 1.0 is a float, not an element of C4: elements are the integers 0..3
+    ValueError: 1.0 is a float, not an element of C4: elements are the integers 0..3
     """
+    if isinstance(values, np.ndarray) and values.dtype.kind == "b":
+        raise ValueError(f"a boolean mask is not a list of elements of {group}: pass np.flatnonzero(mask) "
+                         f"for the elements it selects")
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
         arr = values.astype(np.int64, copy=False).ravel()
     else:
