@@ -1,15 +1,18 @@
 """Backend-swappable benchmarks: workloads, rooflines, peers, reports (``groupcore bench``).
 
-``groupcore bench [--backends numpy,cupy] [--peers] [--suite quick|full] [--out DIR]`` runs the
-same equivariant workloads on every usable backend, next to one GEMM of the same FLOPs (the
-roofline) and, with ``--peers``, PyTorch CPU plain CNNs and e2cnn (optional; each skipped with
-its reason when absent), and writes ``bench-<suite>.json``, prints a table and draws plots.
+``groupcore bench [--backends numpy,cupy] [--peers] [--suite quick|full] [--out DIR]
+[--targets FILE]`` runs the same equivariant workloads on every usable backend, next to one GEMM
+of the same FLOPs (the roofline) and, with ``--peers``, PyTorch CPU plain CNNs and e2cnn
+(optional; each in its own worker process, skipped with its reason when absent), judges the
+targets of a targets file, and writes ``bench-<suite>.json``, prints a table and draws plots.
 
 Modules: :mod:`~groupcore.bench.timing` (medians over interleaved rounds),
 :mod:`~groupcore.bench.report` (machine, JSON, table), :mod:`~groupcore.bench.suites`,
 :mod:`~groupcore.bench.workloads`, :mod:`~groupcore.bench.roofline`,
-:mod:`~groupcore.bench.peers`, :mod:`~groupcore.bench.equivariance`,
-:mod:`~groupcore.bench.plots`, :mod:`~groupcore.bench.runner`.
+:mod:`~groupcore.bench.memory`, :mod:`~groupcore.bench.peer_process` (the workers, from here),
+:mod:`~groupcore.bench.peer_worker` and :mod:`~groupcore.bench.peers` (inside a worker),
+:mod:`~groupcore.bench.e2cnn_compat`, :mod:`~groupcore.bench.equivariance`,
+:mod:`~groupcore.bench.targets`, :mod:`~groupcore.bench.plots`, :mod:`~groupcore.bench.runner`.
 
 Examples
 --------
@@ -26,15 +29,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .peers import PeerSet
 from ..fileio import write_json
+from . import targets
+from .peer_process import PeerSet
 from .report import machine
 from .runner import run_suite
 from .suites import SUITES, Suite, get_suite
 from .timing import interleaved, timeit
 
 __all__ = ["configure_parser", "run", "resolve_backends", "run_suite", "get_suite", "Suite", "SUITES",
-           "PeerSet", "machine", "write_json", "timeit", "interleaved"]
+           "PeerSet", "machine", "write_json", "timeit", "interleaved", "targets"]
 
 
 def resolve_backends(names: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -71,10 +75,13 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks") / "results",
                         help="folder of bench-<suite>.json and the plots (default benchmarks/results)")
     parser.add_argument("--no-plots", action="store_true", help="skip the plots")
+    parser.add_argument("--targets", type=Path, default=None,
+                        help=f"JSON file of the targets to judge (default: {targets.FILE} in the current folder "
+                             f"or in the source checkout; none found: nothing is judged)")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the suite; returns 0, or 2 when no requested backend is usable."""
+    """Run the suite; returns 0, or 2 when no requested backend is usable or the targets file is bad."""
     names = [n.strip() for n in args.backends.split(",") if n.strip()]
     if not names:
         print("groupcore bench: --backends names no backend", file=sys.stderr)
@@ -88,13 +95,22 @@ def run(args: argparse.Namespace) -> int:
         print("groupcore bench: no requested backend is usable: "
               + "; ".join(f"{k}: {v}" for k, v in skipped.items()), file=sys.stderr)
         return 2
+    target_file = args.targets if args.targets is not None else targets.default_path()
+    try:
+        specs = targets.load(target_file) if target_file is not None else []
+    except targets.TargetsError as err:
+        print(f"groupcore bench: {err}", file=sys.stderr)
+        return 2
     argv = ["groupcore", "bench", "--backends", args.backends, "--suite", args.suite, "--out", str(args.out)]
     argv += ["--peers"] if args.peers else []
     argv += ["--no-plots"] if args.no_plots else []
+    argv += ["--targets", str(args.targets)] if args.targets is not None else []
     env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
     if env:
         print("note: " + ", ".join(f"{k}={v}" for k, v in env.items()) + " is set; it can pin a slower BLAS "
               "kernel (run with `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE` for the BLAS's own choice)")
-    run_suite(get_suite(args.suite), usable, skipped, PeerSet.load(args.peers), Path(args.out), " ".join(argv),
-              plots=not args.no_plots, echo=lambda s: print(s, flush=True))
+    with PeerSet.load(args.peers) as peers:
+        run_suite(get_suite(args.suite), usable, skipped, peers, Path(args.out), " ".join(argv),
+                  plots=not args.no_plots, echo=lambda s: print(s, flush=True), targets=specs,
+                  targets_file=None if target_file is None else str(target_file))
     return 0

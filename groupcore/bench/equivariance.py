@@ -5,7 +5,8 @@ the error is ``max|f(g·x) − f(x)| / max|f(x)|`` (:func:`groupcore.proofs.equi
 with the trivial action on the output). Per element: the model's own group acting exactly (rot90
 and flips). Per angle: C8 acting by interpolated rotations (every 45°) on smooth images that
 vanish near the rim of the disk, so the 90° elements stay exact pixel permutations and the 45°
-ones only interpolate. The same inputs and operators serve groupcore and the peers.
+ones only interpolate. The same inputs and operators serve groupcore and the peers: a peer's
+worker process computes its record with the same :func:`model_record`.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from ..grid import GridAction
 from ..nn import p4cnn
 from ..proofs import equivariance_error
 from ..defect import smooth_images
-from .peers import PeerSet, TorchModel, e2cnn_p4cnn, torch_plain_cnn
+from .peer_process import PeerError, PeerSet
 from .suites import Suite
 
-__all__ = ["Invariant", "tapered_images", "invariance_error", "equivariance_cases", "ANGLES"]
+__all__ = ["Invariant", "tapered_images", "invariance_error", "model_record", "equivariance_cases", "ANGLES"]
 
 #: the group whose elements give the per-angle curve (every 45°)
 ANGLES = 8
@@ -85,55 +86,66 @@ def invariance_error(f: Callable[[np.ndarray], np.ndarray], group: Group, x: np.
             "scale": err["scale"], "dtype": err["dtype"]}
 
 
+def model_record(model: str, f: Callable[[np.ndarray], np.ndarray], dtype: str, group: str | None,
+                 source: str, size: int, count: int) -> dict[str, Any]:
+    """The equivariance record of one model: per angle (C8 on the input) and, for an exact group, per element.
+
+    ``f`` maps ``(B, 1, size, size)`` images of ``dtype`` (NumPy) to logits; the inputs are
+    ``count`` :func:`tapered_images`.
+
+    Examples
+    --------
+    >>> rec = model_record("sum", lambda x: x.sum(axis=(1, 2, 3)), "float64", "C4", "numpy", 8, 1)
+    >>> rec["angles_deg"][:3], len(rec["per_element"]["rel"]), rec["per_element"]["max_rel"] < 1e-12
+    ([0.0, 45.0, 90.0], 4, True)
+    """
+    x = tapered_images(size, count=count)[:, None].astype(dtype)
+    rec: dict[str, Any] = {"model": model, "dtype": dtype, "backend": source,
+                           "angles_deg": [360.0 * k / ANGLES for k in range(ANGLES)],
+                           "per_angle": invariance_error(f, cyclic(ANGLES), x)}
+    if group is not None and GridAction(parse_group(group)).is_exact:
+        rec["per_element"] = invariance_error(f, parse_group(group), x)
+    return rec
+
+
 def _ours(backend: Any, model: Any, dtype: str) -> Callable[[np.ndarray], np.ndarray]:
     model.eval()
     return lambda x: backend.to_numpy(model.forward(backend.asarray(x, dtype=dtype)))
+
+
+def _peer_record(peers: PeerSet, library: str, model: str, spec: dict[str, Any], group: str | None,
+                 suite: Suite) -> dict[str, Any]:
+    try:
+        with peers.model(library, spec) as peer:
+            return peer.invariance(model, "float32", group, suite.input_size, suite.equivariance_images)
+    except PeerError as err:                         # reported, not hidden
+        return {"model": model, "skipped": str(err)}
 
 
 def equivariance_cases(suite: Suite, backend: Any, peers: PeerSet) -> list[dict[str, Any]]:
     """Per-element and per-angle errors of the P4CNNs (float32; float64 too for exact groups) and peers.
 
     Returns one record per model: ``model``, ``dtype``, ``backend``, ``per_element`` (its own
-    group, when that acts exactly), ``per_angle`` (C8 on the input, angles in degrees).
+    group, when that acts exactly), ``per_angle`` (C8 on the input, angles in degrees); a peer
+    that could not run gives ``model`` and ``skipped`` (the reason).
     """
-    size = suite.input_size
-    x64 = tapered_images(size, count=suite.equivariance_images)[:, None]
-    c8 = cyclic(ANGLES)
-    angles = [360.0 * k / ANGLES for k in range(ANGLES)]
+    size, count = suite.input_size, suite.equivariance_images
     records: list[dict[str, Any]] = []
-
-    def record(model: str, f: Callable[[np.ndarray], np.ndarray], dtype: str, group: Group | None,
-               source: str) -> None:
-        x = x64.astype(dtype)
-        rec: dict[str, Any] = {"model": model, "dtype": dtype, "backend": source, "angles_deg": angles,
-                               "per_angle": invariance_error(f, c8, x)}
-        if group is not None and GridAction(group).is_exact:
-            rec["per_element"] = invariance_error(f, group, x)
-        records.append(rec)
-
     for g in suite.equivariance:
         G = parse_group(g)
         dtypes = ("float32", "float64") if GridAction(G).is_exact else ("float32",)
         for dtype in dtypes:
             model = p4cnn(G, channels=suite.channels, input_size=size).to(backend, dtype)
-            record(f"groupcore P4CNN {g}", _ours(backend, model, dtype), dtype, G, backend.name)
-    if peers.e2cnn is not None:
-        rng = np.random.default_rng(0)
-        dummy_y = rng.integers(0, 10, 1)
+            records.append(model_record(f"groupcore P4CNN {g}", _ours(backend, model, dtype), dtype, g,
+                                        backend.name, size, count))
+    one = {"input_size": size, "batch": 1, "dtype": "float32"}
+    if peers.available("e2cnn"):
         for g in ("C4", "D4"):
-            if g not in suite.equivariance:
-                continue
-            try:
-                module, fin = e2cnn_p4cnn(peers.e2cnn, g, suite.channels, size)
-            except Exception as err:  # noqa: BLE001 - reported, not hidden
-                records.append({"model": f"e2cnn P4CNN {g}", "skipped": f"{type(err).__name__}: {err}"})
-                continue
-            pm = TorchModel(peers.torch, module, x64[:1], dummy_y, "float32",
-                            wrap=lambda t, fin=fin: peers.e2cnn.nn.GeometricTensor(t, fin))
-            record(f"e2cnn P4CNN {g}", pm.logits, "float32", parse_group(g), "torch")
-    if peers.torch is not None:
+            if g in suite.equivariance:
+                spec = {"kind": "e2cnn_p4cnn", "group": g, "channels": suite.channels, **one}
+                records.append(_peer_record(peers, "e2cnn", f"e2cnn P4CNN {g}", spec, g, suite))
+    if peers.available("torch"):
         width = suite.channels * 4
-        pm = TorchModel(peers.torch, torch_plain_cnn(peers.torch, width, size), x64[:1], np.zeros(1, np.int64),
-                        "float32")
-        record(f"torch plain CNN ({width} ch)", pm.logits, "float32", parse_group("C4"), "torch")
+        spec = {"kind": "plain_cnn", "width": width, **one}
+        records.append(_peer_record(peers, "torch", f"torch plain CNN ({width} ch)", spec, "C4", suite))
     return records

@@ -1,13 +1,16 @@
-"""The peers, run in the same process when installed: PyTorch CPU plain CNNs and e2cnn's P4CNN.
+"""The peers' models, built and run inside a peer worker process: PyTorch CPU plain CNNs and e2cnn.
 
 Neither is a dependency of groupcore: ``pip install torch==2.13.0 e2cnn`` adds them (the CPU
-build of torch). A peer that cannot be imported or built is skipped with the reason, which the
-report prints and keeps.
+build of torch). This module is what a worker (:mod:`groupcore.bench.peer_worker`) imports; the
+benchmark's own process never imports torch or e2cnn (:mod:`groupcore.bench.peer_process`), so
+the peers' thread pools and ours never share a process.
 
 - :func:`torch_plain_cnn`: the P4CNN's seven convolutions without a group, ``width`` channels
   (``channels·|G|`` gives the P4CNN's convolution FLOPs; :func:`equal_params_width` its
   parameter count);
-- :func:`e2cnn_p4cnn`: the same network in e2cnn (regular fields, ``R2Conv``), C4 or D4.
+- :func:`e2cnn_p4cnn`: the same network in e2cnn (regular fields, ``R2Conv``), C4 or D4;
+- :func:`build_peer`: one of them (or a plain ``Conv2d``, or e2cnn's construction itself) from a
+  JSON spec, with its timed candidates.
 """
 
 from __future__ import annotations
@@ -16,58 +19,82 @@ import copy
 import os
 import time
 import warnings
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
 from ..nn import plain_cnn
+from .e2cnn_compat import patch_numpy2
 
-__all__ = ["PeerSet", "load_torch", "load_e2cnn", "TorchModel", "torch_plain_cnn", "e2cnn_p4cnn", "equal_params_width",
-           "torch_conv"]
+__all__ = ["INSTALL_HINT", "LIBRARIES", "load_library", "seeded_batch", "torch_plain_cnn", "e2cnn_p4cnn",
+           "equal_params_width", "torch_conv", "TorchModel", "Peer", "build_peer"]
 
 INSTALL_HINT = "pip install torch==2.13.0 e2cnn (optional peers, CPU build)"
+#: the peer libraries, one worker process each
+LIBRARIES = ("torch", "e2cnn")
 
 
-def load_torch() -> tuple[Any, str | None, float]:
-    """``(torch, None, import seconds)`` when importable, else ``(None, reason, 0)``.
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:                         # not on Linux
+        return os.cpu_count() or 1
 
-    torch is set to use every core (as many threads as NumPy's BLAS gets).
+
+def load_library(name: str) -> tuple[dict[str, Any], str | None, dict[str, Any]]:
+    """Import a peer library: ``(modules, None, info)``, or ``({}, reason, {})`` when it cannot be used.
+
+    ``"torch"`` gives ``{"torch": torch}``, set to use every core this process may run on;
+    ``"e2cnn"`` gives ``{"torch": ..., "e2cnn": ...}`` with e2cnn patched for NumPy 2
+    (:func:`~groupcore.bench.e2cnn_compat.patch_numpy2`). ``info`` holds the version, the
+    threads, the import time and the patches applied.
 
     Examples
     --------
-    >>> torch, reason, _ = load_torch()
-    >>> (torch is None) == (reason is not None)
+    >>> modules, reason, info = load_library("torch")
+    >>> (reason is None) == ("torch" in modules)
     True
     """
+    if name not in LIBRARIES:
+        raise ValueError(f"unknown peer library {name!r}; choose from {', '.join(LIBRARIES)}")
     t0 = time.perf_counter()
     try:
         import torch
     except Exception as err:  # noqa: BLE001 - any failure to import is the reason it is skipped
-        return None, f"torch is not importable ({type(err).__name__}: {err}); {INSTALL_HINT}", 0.0
-    torch.set_num_threads(os.cpu_count() or 1)
-    return torch, None, time.perf_counter() - t0
+        why = f"torch is not importable ({type(err).__name__}: {err}); {INSTALL_HINT}"
+        return {}, (why if name == "torch" else f"e2cnn needs torch: {why}"), {}
+    torch.set_num_threads(_cores())
+    modules: dict[str, Any] = {"torch": torch}
+    info: dict[str, Any] = {"version": torch.__version__, "threads": torch.get_num_threads()}
+    if name == "e2cnn":
+        try:
+            import e2cnn
+            import e2cnn.gspaces  # noqa: F401
+            import e2cnn.kernels.irreps_basis
+            import e2cnn.kernels.utils
+            import e2cnn.nn  # noqa: F401
+        except Exception as err:  # noqa: BLE001
+            return {}, f"e2cnn is not importable ({type(err).__name__}: {err}); {INSTALL_HINT}", {}
+        modules["e2cnn"] = e2cnn
+        info = {"version": getattr(e2cnn, "__version__", "unknown"), "torch": info["version"],
+                "threads": info["threads"],
+                "patches": patch_numpy2(e2cnn.kernels.irreps_basis, e2cnn.kernels.utils)}
+    info["import_s"] = time.perf_counter() - t0
+    return modules, None, info
 
 
-def load_e2cnn() -> tuple[Any, str | None, float]:
-    """``(e2cnn, None, import seconds)`` when it and torch import, else ``(None, reason, 0)``.
+def seeded_batch(batch: int, size: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(batch, 1, size, size)`` images and labels every model of a comparison is timed on.
 
     Examples
     --------
-    >>> e2cnn, reason, _ = load_e2cnn()
-    >>> (e2cnn is None) == (reason is not None)
-    True
+    >>> x, y = seeded_batch(2, 4, "float32")
+    >>> x.shape, x.dtype, y.shape, bool((seeded_batch(2, 4, "float32")[0] == x).all())
+    ((2, 1, 4, 4), dtype('float32'), (2,), True)
     """
-    torch, why, _ = load_torch()
-    if torch is None:
-        return None, f"e2cnn needs torch: {why}", 0.0
-    t0 = time.perf_counter()
-    try:
-        import e2cnn
-        import e2cnn.gspaces  # noqa: F401
-        import e2cnn.nn  # noqa: F401
-    except Exception as err:  # noqa: BLE001
-        return None, f"e2cnn is not importable ({type(err).__name__}: {err}); {INSTALL_HINT}", 0.0
-    return e2cnn, None, time.perf_counter() - t0
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((batch, 1, size, size)).astype(dtype), rng.integers(0, 10, batch)
 
 
 def _final_size(input_size: int) -> int:
@@ -79,7 +106,7 @@ def torch_plain_cnn(torch: Any, width: int, input_size: int = 28, num_classes: i
 
     Examples
     --------
-    >>> torch, reason, _ = load_torch()
+    >>> torch = load_library("torch")[0].get("torch")
     >>> torch is None or torch_plain_cnn(torch, 4)(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
     True
     """
@@ -197,32 +224,84 @@ class TorchModel:
             return self._logits(self.inference, t).numpy()
 
 
-class PeerSet:
-    """The peers of one run: ``torch`` and ``e2cnn`` modules (or ``None``) and why any is missing.
+@dataclass
+class Peer:
+    """A peer model ready to time: its candidates by name, its size, its logits for equivariance.
+
+    ``info`` holds what the parent should know besides (e.g. ``first_build_s``).
+    """
+
+    candidates: dict[str, Callable[[], Any]]
+    num_params: int = 0
+    logits: Callable[[np.ndarray], np.ndarray] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def _conv_peer(torch: Any, spec: dict[str, Any]) -> Peer:
+    b, c_in, c_out, size, k = spec["batch"], spec["c_in"], spec["c_out"], spec["size"], spec["kernel"]
+    conv = torch_conv(torch, c_in, c_out, k, spec["dtype"])
+    rng = np.random.default_rng(0)
+    tx = torch.from_numpy(rng.standard_normal((b, c_in, size, size)).astype(spec["dtype"]))
+    tx.requires_grad_(bool(spec["input_grad"]))
+    tgy = torch.ones((b, c_out, size - k + 1, size - k + 1), dtype=getattr(torch, spec["dtype"]))
+
+    def forward() -> Any:
+        with torch.no_grad():
+            return conv(tx)
+
+    def forward_backward() -> None:
+        conv.zero_grad(set_to_none=True)
+        tx.grad = None
+        conv(tx).backward(tgy)
+
+    return Peer({"forward": forward, "forward+backward": forward_backward},
+                int(sum(p.numel() for p in conv.parameters())))
+
+
+def _model_peer(torch: Any, module: Any, spec: dict[str, Any], wrap: Callable[[Any], Any] | None = None) -> Peer:
+    x, y = seeded_batch(spec["batch"], spec["input_size"], spec["dtype"])
+    model = TorchModel(torch, module, x, y, spec["dtype"], wrap=wrap)
+    return Peer({"forward": model.forward, "train step": model.train_step}, model.num_params, model.logits)
+
+
+def build_peer(spec: dict[str, Any], modules: dict[str, Any]) -> Peer:
+    """Build the peer described by ``spec`` (JSON-ready) with the loaded ``modules`` (:func:`load_library`).
+
+    ``spec["kind"]``:
+
+    - ``"plain_cnn"`` (``width``, ``input_size``, ``batch``, ``dtype``): :func:`torch_plain_cnn`,
+      candidates ``forward`` and ``train step``;
+    - ``"e2cnn_p4cnn"`` (``group``, ``channels``, ``input_size``, ``batch``, ``dtype``):
+      :func:`e2cnn_p4cnn`, the same candidates;
+    - ``"conv"`` (``c_in``, ``c_out``, ``kernel``, ``size``, ``batch``, ``dtype``, ``input_grad``):
+      one ``torch.nn.Conv2d``, candidates ``forward`` and ``forward+backward``;
+    - ``"e2cnn_build"`` (``group``, ``channels``, ``input_size``): candidate ``build``, building
+      the e2cnn P4CNN; ``info["first_build_s"]`` is the first (cold) build.
 
     Examples
     --------
-    >>> peers = PeerSet.load(enabled=False)
-    >>> peers.torch is None and "--peers" in peers.skipped["torch"]
+    >>> modules = load_library("torch")[0]
+    >>> spec = {"kind": "plain_cnn", "width": 4, "input_size": 28, "batch": 2, "dtype": "float32"}
+    >>> "torch" not in modules or sorted(build_peer(spec, modules).candidates) == ["forward", "train step"]
     True
     """
+    torch, e2cnn, kind = modules.get("torch"), modules.get("e2cnn"), spec.get("kind")
+    if kind in ("e2cnn_p4cnn", "e2cnn_build") and e2cnn is None:
+        raise ValueError(f"a {kind!r} peer needs the e2cnn worker")
+    if kind == "plain_cnn":
+        return _model_peer(torch, torch_plain_cnn(torch, spec["width"], spec["input_size"]), spec)
+    if kind == "conv":
+        return _conv_peer(torch, spec)
+    if kind == "e2cnn_p4cnn":
+        module, fin = e2cnn_p4cnn(e2cnn, spec["group"], spec["channels"], spec["input_size"])
+        return _model_peer(torch, module, spec, wrap=lambda t: e2cnn.nn.GeometricTensor(t, fin))
+    if kind == "e2cnn_build":
+        def build() -> Any:
+            return e2cnn_p4cnn(e2cnn, spec["group"], spec["channels"], spec["input_size"])
 
-    def __init__(self, torch: Any, e2cnn: Any, skipped: dict[str, str], info: dict[str, Any]) -> None:
-        self.torch, self.e2cnn, self.skipped, self.info = torch, e2cnn, skipped, info
-
-    @classmethod
-    def load(cls, enabled: bool) -> PeerSet:
-        """Import the peers when ``enabled``; otherwise every peer is skipped with that reason."""
-        if not enabled:
-            why = "peers not requested (run with --peers)"
-            return cls(None, None, {"torch": why, "e2cnn": why}, {})
-        torch, why_torch, t_torch = load_torch()
-        e2cnn, why_e2cnn, t_e2cnn = load_e2cnn()
-        skipped = {k: v for k, v in (("torch", why_torch), ("e2cnn", why_e2cnn)) if v}
-        info: dict[str, Any] = {}
-        if torch is not None:
-            info["torch"] = {"version": torch.__version__, "threads": torch.get_num_threads(),
-                             "import_s": t_torch}
-        if e2cnn is not None:
-            info["e2cnn"] = {"version": getattr(e2cnn, "__version__", "unknown"), "import_s": t_e2cnn}
-        return cls(torch, e2cnn, skipped, info)
+        t0 = time.perf_counter()
+        module, _ = build()
+        cold = time.perf_counter() - t0
+        return Peer({"build": build}, int(sum(p.numel() for p in module.parameters())),
+                    info={"first_build_s": cold})
+    raise ValueError(f"unknown peer kind {kind!r}; choose plain_cnn, e2cnn_p4cnn, conv or e2cnn_build")

@@ -75,7 +75,8 @@ def _peers(plt: Any, cases: list[dict[str, Any]], path: Path) -> Path | str:
     ax.axvline(1.0, color="k", lw=1)
     ax.set_xscale("log")
     ax.set_xlabel("t_other / t_groupcore  (> 1: groupcore faster; grey: fraction of the roofline GEMM)")
-    ax.set_title("Speed ratios against the peers and the roofline (same process, interleaved)", fontsize=10)
+    ax.set_title("Speed ratios against the peers and the roofline (interleaved rounds; peers in their own "
+                 "processes)", fontsize=10)
     ax.grid(True, axis="x", which="both", alpha=0.3)
     fig.subplots_adjust(left=0.4, right=0.98, top=1 - 0.5 / fig.get_figheight(),
                         bottom=0.7 / fig.get_figheight())

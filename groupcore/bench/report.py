@@ -106,6 +106,10 @@ def table(cases: Iterable[dict[str, Any]]) -> str:
                          f"{format_seconds(t['max']):>11}{rate}" + ("  noisy" if t["noisy"] else ""))
         for key, value in case.get("ratios", {}).items():
             lines.append(f"  ratio {key}: {value:.2f}")
+        if "memory" in case:
+            lines.append("  memory: " + ", ".join(
+                f"{k.removesuffix('_bytes')} {v / 2**20:.2f} MiB" if k.endswith("_bytes") else f"{k} = {v:.2f}"
+                for k, v in case["memory"].items()))
         for key, value in case.get("skipped", {}).items():
             lines.append(f"  skipped {key}: {value}")
     return "\n".join(lines)

@@ -1,7 +1,8 @@
 """The roofline: one square GEMM of the same FLOPs, dtype and backend as the workload, same run.
 
 A convolution done by im2col is a GEMM plus copies; the fraction ``t_gemm / t_workload`` says how
-close a layer gets to what the BLAS (or GPU) does with the same arithmetic in one call.
+close a layer gets to what the BLAS (or GPU) does with the same arithmetic in one call. The GEMM
+of the layer's own im2col shape (:func:`shaped_gemm`) shows what that shape costs the BLAS.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["conv_flops", "gemm_size", "square_gemm"]
+__all__ = ["conv_flops", "gemm_size", "square_gemm", "shaped_gemm"]
 
 
 def conv_flops(batch: int, c_in: int, c_out: int, kernel: int, h_out: int, w_out: int) -> float:
@@ -52,5 +53,21 @@ def square_gemm(flops: float, dtype: str, backend: Any) -> Callable[[], Any]:
     rng = np.random.default_rng(0)
     a = backend.asarray(rng.standard_normal((m, m)), dtype=dtype)
     b = backend.asarray(rng.standard_normal((m, m)), dtype=dtype)
+    xp = backend.xp
+    return lambda: xp.matmul(a, b)
+
+
+def shaped_gemm(m: int, k: int, n: int, dtype: str, backend: Any) -> Callable[[], Any]:
+    """A call computing one ``(m, k) @ (k, n)`` product on ``backend`` (seeded operands, moved once).
+
+    Examples
+    --------
+    >>> from groupcore import backends
+    >>> shaped_gemm(6, 4, 2, "float32", backends.get("numpy"))().shape
+    (6, 2)
+    """
+    rng = np.random.default_rng(0)
+    a = backend.asarray(rng.standard_normal((m, k)), dtype=dtype)
+    b = backend.asarray(rng.standard_normal((k, n)), dtype=dtype)
     xp = backend.xp
     return lambda: xp.matmul(a, b)

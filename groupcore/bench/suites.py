@@ -1,6 +1,6 @@
 """The benchmark suites: which workloads ``groupcore bench`` runs, at which sizes, how often.
 
-- ``quick``: what the README's targets need (float32, 28×28, C4/D4) in a few minutes on 2 cores;
+- ``quick``: what the targets need (float32, 28×28, C4/D4) in a few minutes on 2 cores;
 - ``full``: every workload of the issue (C4, D4, C8; 28×28 and 64×64; 10 and 32 channels per
   element; float32 and float64; batches 64 and 256);
 - ``smoke``: the same code paths (exact and interpolated groups, both dtypes, two batches) on tiny
@@ -43,11 +43,18 @@ class Suite:
     equivariance : tuple of str
         Groups whose P4CNN's equivariance error is measured per element and per angle.
     equivariance_images : int
+    memory : tuple of str
+        Groups whose P4CNN training step has its peak memory traced (NumPy backend).
     channels, input_size : int
         The P4CNN's channels per element and image size (28 in the paper).
     rounds, layer_rounds, warmup : int
         Timed rounds of the model and algebra comparisons, of the layer comparisons, and the
-        untimed warm-up rounds before each.
+        untimed warm-up rounds before each. Enough rounds that one slow round among them does
+        not flag a result as noisy (:func:`~groupcore.bench.timing.spread`).
+    min_sample_s : float
+        Each timed sample averages enough calls to last this long (short workloads).
+    settle_s : float
+        Untimed pause between candidates of different processes (ours and a peer worker).
 
     Examples
     --------
@@ -70,11 +77,14 @@ class Suite:
     builds: tuple[str, ...]
     equivariance: tuple[str, ...]
     equivariance_images: int
+    memory: tuple[str, ...]
     channels: int
     input_size: int
     rounds: int
     layer_rounds: int
     warmup: int
+    min_sample_s: float
+    settle_s: float
 
 
 SUITES: dict[str, Suite] = {
@@ -82,18 +92,20 @@ SUITES: dict[str, Suite] = {
                    layer_groups=("C4", "D4"), layer_sizes=(28,), layer_channels=(10,), layer_dtypes=("float32",),
                    batch=64, models=("C4",), model_dtypes=("float32",), large_batch=None,
                    builds=("C4", "D4", "C8"), equivariance=("C4", "D4", "C8"), equivariance_images=4,
-                   channels=10, input_size=28, rounds=7, layer_rounds=3, warmup=1),
+                   memory=("C4",), channels=10, input_size=28, rounds=15, layer_rounds=15, warmup=2,
+                   min_sample_s=0.05, settle_s=0.1),
     "full": Suite("full", symmetric=(6, 7), grid=512, rotations=(8, 64, 256),
                   layer_groups=("C4", "D4", "C8"), layer_sizes=(28, 64), layer_channels=(10, 32),
                   layer_dtypes=("float32", "float64"), batch=64, models=("C4", "D4"),
                   model_dtypes=("float32", "float64"), large_batch=256, builds=("C4", "D4", "C8"),
-                  equivariance=("C4", "D4", "C8"), equivariance_images=8, channels=10, input_size=28,
-                  rounds=7, layer_rounds=3, warmup=1),
+                  equivariance=("C4", "D4", "C8"), equivariance_images=8, memory=("C4", "D4"), channels=10,
+                  input_size=28, rounds=15, layer_rounds=11, warmup=2, min_sample_s=0.05, settle_s=0.1),
     "smoke": Suite("smoke", symmetric=(4,), grid=16, rotations=(8, 12, 2),
                    layer_groups=("C4", "C8"), layer_sizes=(8,), layer_channels=(2,),
                    layer_dtypes=("float32", "float64"), batch=2, models=("C4",), model_dtypes=("float32", "float64"),
                    large_batch=3, builds=("C4", "D4"), equivariance=("C4", "C8"), equivariance_images=1,
-                   channels=2, input_size=22, rounds=1, layer_rounds=1, warmup=0),
+                   memory=("C4",), channels=2, input_size=22, rounds=2, layer_rounds=2, warmup=1,
+                   min_sample_s=0.001, settle_s=0.001),
 }
 
 

@@ -5,13 +5,14 @@ Each function builds one comparison (its candidates interleaved round by round, 
 ``backend``, ``params``, ``timings`` (candidate -> median/min/max), ``flops`` (candidate ->
 FLOPs, when meaningful), ``ratios`` and ``skipped`` (peer -> reason). Ratios are speed ratios,
 ``t_other / t_groupcore``: above 1 means groupcore is faster; against the roofline GEMM it is
-the fraction of the GEMM's speed that the workload reaches.
+the fraction of the GEMM's speed that the workload reaches. The peers' candidates run in their
+own worker processes (:mod:`~groupcore.bench.peer_process`) and time themselves there.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy import ndimage
@@ -22,17 +23,19 @@ from ..group import Group
 from ..names import parse_group
 from ..nn import SGD, GroupConv2d, LiftingConv2d, Sequential, p4cnn, plain_cnn
 from ..rotations import interpolated_rotations
-from .peers import PeerSet, TorchModel, e2cnn_p4cnn, equal_params_width, torch_conv, torch_plain_cnn
-from .roofline import conv_flops, gemm_size, square_gemm
+from .peer_process import PeerError, PeerSet, RemotePeer
+from .peers import equal_params_width, seeded_batch
+from .roofline import conv_flops, gemm_size, shaped_gemm, square_gemm
 from .suites import Suite
-from .timing import blocking, interleaved
+from .timing import Candidate, blocking, interleaved
 
 __all__ = ["algebra_case", "grid_case", "rotation_case", "layer_case", "model_case", "build_case",
-           "model_flops", "OURS"]
+           "model_flops", "OURS", "ROOFLINE", "IM2COL"]
 
 #: candidate-name prefix of groupcore's own workloads
 OURS = "groupcore"
 ROOFLINE = "roofline GEMM"
+IM2COL = "im2col-shaped GEMM"
 
 
 def _case(name: str, kind: str, timings: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -45,6 +48,30 @@ def _case(name: str, kind: str, timings: dict[str, Any], **extra: Any) -> dict[s
 
 def _ratio(timings: dict[str, Any], other: str, ours: str, scale: float = 1.0) -> float:
     return scale * timings[other]["median"] / timings[ours]["median"]
+
+
+def _time(suite: Suite, candidates: dict[str, Candidate], rounds: int | None = None,
+          warmup: int | None = None) -> dict[str, Any]:
+    return interleaved(candidates, rounds=suite.rounds if rounds is None else rounds,
+                       warmup=suite.warmup if warmup is None else warmup, min_sample_s=suite.min_sample_s,
+                       settle_s=suite.settle_s)
+
+
+def _peers(peers: PeerSet, library: str, specs: dict[str, dict[str, Any]],
+           skipped: dict[str, str]) -> dict[str, RemotePeer]:
+    """Build each spec in ``library``'s worker; a peer that cannot be built is skipped with the reason."""
+    built = {}
+    for label, spec in specs.items():
+        try:
+            built[label] = peers.model(library, spec)
+        except PeerError as err:
+            skipped[label if peers.available(library) else library] = str(err)
+    return built
+
+
+def _drop(models: dict[str, RemotePeer]) -> None:
+    for peer in models.values():
+        peer.drop()
 
 
 # ----------------------------------------------------------------------------- algebra
@@ -60,7 +87,7 @@ def algebra_case(suite: Suite) -> dict[str, Any]:
     cands = {f"symmetric({n}) build+validate": (lambda n=n: Group.from_table(symmetric(n).table))
              for n in suite.symmetric}
     return _case("group construction and validation", "algebra",
-                 interleaved(cands, rounds=min(suite.rounds, 3), warmup=suite.warmup),
+                 _time(suite, cands, rounds=min(suite.rounds, 3)),
                  params={"orders": {f"S{n}": int(np.prod(np.arange(1, n + 1))) for n in suite.symmetric}})
 
 
@@ -68,7 +95,7 @@ def grid_case(suite: Suite) -> dict[str, Any]:
     """The exact pixel-permutation action of D4 on a square grid (``Action.on_grid``)."""
     s = suite.grid
     cands = {f"on_grid(D4, {s}x{s})": lambda: Action.on_grid(dihedral(4), (s, s))}
-    return _case("grid rotation operators", "rotations", interleaved(cands, rounds=suite.rounds, warmup=suite.warmup),
+    return _case("grid rotation operators", "rotations", _time(suite, cands),
                  params={"grid": s})
 
 
@@ -87,7 +114,7 @@ def rotation_case(suite: Suite) -> dict[str, Any]:
         f"{OURS} apply {angle:g}°": lambda: act.apply(1, x),
         "scipy.ndimage.rotate": lambda: ndimage.rotate(x, angle, axes=(1, 2), reshape=False, order=1),
     }
-    t = interleaved(cands, rounds=suite.rounds, warmup=suite.warmup)
+    t = _time(suite, cands)
     diff = float(np.abs(act.apply(1, x).astype(np.float64) - cands["scipy.ndimage.rotate"]()).max())
     return _case("interpolated rotation operators", "rotations", t,
                  params={"N": n, "size": size, "batch": batch, "dtype": "float32", "order": 1},
@@ -101,8 +128,9 @@ def layer_case(suite: Suite, backend: Any, group: str, kind: str, size: int, cha
                peers: PeerSet) -> dict[str, Any]:
     """``LiftingConv2d`` (``kind="lifting"``) or ``GroupConv2d`` (``"group"``), diagonal frame.
 
-    Forward and forward+backward next to the roofline GEMM of the forward's FLOPs and, on
-    NumPy with the torch peer, ``torch.nn.Conv2d`` with the same expanded channels.
+    Forward and forward+backward next to the roofline GEMM of the forward's FLOPs, the GEMM of
+    the layer's own im2col shape (``B·H'·W' × C·k² × O·|G|``) and, on NumPy with the torch peer,
+    ``torch.nn.Conv2d`` with the same expanded channels.
     """
     G = parse_group(group)
     n, B, c = G.order, suite.batch, channels
@@ -121,42 +149,39 @@ def layer_case(suite: Suite, backend: Any, group: str, kind: str, size: int, cha
     fwd = conv_flops(B, c_in, c * n, 3, ho, ho)
     fb = fwd * (3 if needs_gx else 2)
     fwd_name, fb_name = f"{OURS} forward", f"{OURS} forward+backward"
-    cands: dict[str, Callable[[], Any]] = {
+    im2col = (B * ho * ho, c_in * 9, c * n)
+    cands: dict[str, Candidate] = {
         fwd_name: blocking(lambda: layer.forward(x), backend),
         fb_name: blocking(lambda: (layer.forward(x), layer.backward(gy)), backend),
-        ROOFLINE: blocking(square_gemm(fwd, dtype, backend), backend)}
-    skipped = {}
-    torch = peers.torch if backend.name == "numpy" else None
-    if torch is not None:
-        conv = torch_conv(torch, c_in, c * n, 3, dtype)
-        tx = torch.from_numpy(np.asarray(x).reshape(B, c_in, size, size).copy()).requires_grad_(needs_gx)
-        tgy = torch.ones((B, c * n, ho, ho), dtype=getattr(torch, dtype))
-
-        def torch_fb() -> None:
-            conv.zero_grad(set_to_none=True)
-            tx.grad = None
-            conv(tx).backward(tgy)
-
-        def torch_fwd() -> Any:
-            with torch.no_grad():
-                return conv(tx)
-
-        cands["torch Conv2d forward"], cands["torch Conv2d forward+backward"] = torch_fwd, torch_fb
+        ROOFLINE: blocking(square_gemm(fwd, dtype, backend), backend),
+        IM2COL: blocking(shaped_gemm(*im2col, dtype, backend), backend)}
+    flops = {fwd_name: fwd, fb_name: fb, ROOFLINE: 2.0 * gemm_size(fwd) ** 3, IM2COL: fwd}
+    skipped: dict[str, str] = {}
+    torch = {}
+    if backend.name == "numpy":
+        spec = {"kind": "conv", "c_in": c_in, "c_out": c * n, "kernel": 3, "size": size, "batch": B,
+                "dtype": dtype, "input_grad": needs_gx}
+        torch = _peers(peers, "torch", {"torch Conv2d": spec}, skipped)
     else:
-        skipped["torch"] = peers.skipped.get("torch", f"CPU peer; not compared on {backend.name}")
-    t = interleaved(cands, rounds=suite.layer_rounds, warmup=suite.warmup)
-    flops = {fwd_name: fwd, fb_name: fb, ROOFLINE: 2.0 * gemm_size(fwd) ** 3}
+        skipped["torch"] = f"CPU peer; not compared on {backend.name}"
+    for label, peer in torch.items():
+        for what, cand in peer.candidates.items():
+            cands[f"{label} {what}"] = cand
+            flops[f"{label} {what}"] = fwd if what == "forward" else fb
+    t = _time(suite, cands, rounds=suite.layer_rounds)
+    _drop(torch)
     ratios = {"forward: fraction of roofline": _ratio(t, ROOFLINE, fwd_name),
-              "forward+backward: fraction of roofline": _ratio(t, ROOFLINE, fb_name, fb / fwd)}
-    if torch is not None:
-        flops.update({"torch Conv2d forward": fwd, "torch Conv2d forward+backward": fb})
+              "forward+backward: fraction of roofline": _ratio(t, ROOFLINE, fb_name, fb / fwd),
+              "forward: fraction of its im2col GEMM": _ratio(t, IM2COL, fwd_name)}
+    if torch:
         ratios["forward: torch / groupcore"] = _ratio(t, "torch Conv2d forward", fwd_name)
         ratios["forward+backward: torch / groupcore"] = _ratio(t, "torch Conv2d forward+backward", fb_name)
     title = "LiftingConv2d" if kind == "lifting" else "GroupConv2d"
     return _case(f"{title} {group} {size}x{size} c={c} {dtype} [{backend.name}]", "layer", t, backend=backend.name,
                  params={"layer": title, "group": group, "order": n, "size": size, "channels_per_element": c,
                          "dtype": dtype, "batch": B, "frame": "diagonal", "in_channels_expanded": c_in,
-                         "out_channels_expanded": c * n}, flops=flops, ratios=ratios, skipped=skipped)
+                         "out_channels_expanded": c * n, "im2col_gemm_mkn": list(im2col)},
+                 flops=flops, ratios=ratios, skipped=skipped)
 
 
 # ----------------------------------------------------------------------------- P4CNN
@@ -192,19 +217,17 @@ def model_case(suite: Suite, backend: Any, group: str, dtype: str, batch: int, p
     """The P4CNN forward and training step (SGD, momentum 0.9) with the roofline and the peers.
 
     Peers (NumPy backend only): torch plain CNNs of equal FLOPs (``channels·|G|`` wide) and of
-    equal parameters, and e2cnn's P4CNN for C4/D4.
+    equal parameters, and e2cnn's P4CNN for C4/D4, each on the same seeded batch.
     """
     G = parse_group(group)
-    rng = np.random.default_rng(0)
-    xh = rng.standard_normal((batch, 1, suite.input_size, suite.input_size)).astype(dtype)
-    yh = rng.integers(0, 10, batch)
+    xh, yh = seeded_batch(batch, suite.input_size, dtype)
     model = p4cnn(G, channels=suite.channels, input_size=suite.input_size).to(backend, dtype)
     x = backend.asarray(xh, dtype=dtype)
     one = np.zeros((1, 1, suite.input_size, suite.input_size), np.float32)
     fwd, step = (batch * f for f in model_flops(p4cnn(G, channels=suite.channels, input_size=suite.input_size), one))
     opt = SGD(lr=0.01, momentum=0.9)
     f_name, s_name = f"{OURS} forward", f"{OURS} train step"
-    cands: dict[str, Callable[[], Any]] = {
+    cands: dict[str, Candidate] = {
         f_name: blocking(lambda: model.forward(x), backend),
         s_name: lambda: model.train_step(xh, yh, opt),
         ROOFLINE: blocking(square_gemm(fwd, dtype, backend), backend)}
@@ -212,40 +235,37 @@ def model_case(suite: Suite, backend: Any, group: str, dtype: str, batch: int, p
     skipped: dict[str, str] = {}
     widths = {"equal FLOPs": suite.channels * G.order,
               "equal params": equal_params_width(model.num_params, suite.input_size)}
-    peer_models: dict[str, TorchModel] = {}
-    torch = peers.torch if backend.name == "numpy" else None
-    if torch is not None:
-        for label, width in widths.items():
-            peer_models[f"torch plain CNN ({label}, {width} ch)"] = TorchModel(
-                torch, torch_plain_cnn(torch, width, suite.input_size), xh, yh, dtype)
+    data = {"input_size": suite.input_size, "batch": batch, "dtype": dtype}
+    remote: dict[str, RemotePeer] = {}
+    if backend.name == "numpy":
+        remote.update(_peers(peers, "torch", {f"torch plain CNN ({label}, {w} ch)": {"kind": "plain_cnn", "width": w,
+                                                                                       **data}
+                                              for label, w in widths.items()}, skipped))
+        if group in ("C4", "D4"):
+            remote.update(_peers(peers, "e2cnn", {f"e2cnn P4CNN {group}": {"kind": "e2cnn_p4cnn", "group": group,
+                                                                           "channels": suite.channels, **data}},
+                                 skipped))
     else:
-        skipped["torch"] = peers.skipped.get("torch", f"CPU peer; not compared on {backend.name}")
-    if peers.e2cnn is not None and backend.name == "numpy":
-        try:
-            module, fin = e2cnn_p4cnn(peers.e2cnn, group, suite.channels, suite.input_size)
-            peer_models[f"e2cnn P4CNN {group}"] = TorchModel(
-                torch, module, xh, yh, dtype, wrap=lambda t: peers.e2cnn.nn.GeometricTensor(t, fin))
-        except Exception as err:  # noqa: BLE001 - the peer is skipped with the reason, the run goes on
-            skipped["e2cnn"] = f"e2cnn could not build the {group} P4CNN: {type(err).__name__}: {err}"
-    else:
-        skipped["e2cnn"] = peers.skipped.get("e2cnn", f"CPU peer; not compared on {backend.name}")
-    for label, pm in peer_models.items():
-        cands[f"{label} forward"], cands[f"{label} train step"] = pm.forward, pm.train_step
+        skipped["torch"] = skipped["e2cnn"] = f"CPU peer; not compared on {backend.name}"
+    for label, peer in remote.items():
+        cands[f"{label} forward"], cands[f"{label} train step"] = (peer.candidates["forward"],
+                                                                   peer.candidates["train step"])
         width = next((w for k, w in widths.items() if label.startswith(f"torch plain CNN ({k}")), None)
         if width is not None:
             pf, ps = model_flops(plain_cnn(channels=width, input_size=suite.input_size), one)
             flops[f"{label} forward"], flops[f"{label} train step"] = pf * batch, ps * batch
-    t = interleaved(cands, rounds=suite.rounds, warmup=max(suite.warmup, 1))
+    t = _time(suite, cands, warmup=max(suite.warmup, 1))
+    _drop(remote)
     ratios = {"forward: fraction of roofline": _ratio(t, ROOFLINE, f_name),
               "train step: fraction of roofline": _ratio(t, ROOFLINE, s_name, step / fwd)}
-    for label in peer_models:
+    for label in remote:
         ratios[f"forward: {label} / groupcore"] = _ratio(t, f"{label} forward", f_name)
         ratios[f"train step: {label} / groupcore"] = _ratio(t, f"{label} train step", s_name)
     return _case(f"P4CNN {group} batch {batch} {dtype} [{backend.name}]", "model", t, backend=backend.name,
                  params={"group": group, "order": G.order, "channels_per_element": suite.channels,
                          "input_size": suite.input_size, "batch": batch, "dtype": dtype, "frame": "diagonal",
                          "num_params": model.num_params,
-                         "peer_params": {k: v.num_params for k, v in peer_models.items()},
+                         "peer_params": {k: v.num_params for k, v in remote.items()},
                          "e2cnn_forward": "evaluation mode (cached filters), no autograd"},
                  flops=flops, ratios=ratios, skipped=skipped)
 
@@ -254,10 +274,10 @@ def model_case(suite: Suite, backend: Any, group: str, dtype: str, batch: int, p
 def build_case(suite: Suite, peers: PeerSet) -> dict[str, Any]:
     """Building whole P4CNNs (every index tensor) for the suite's groups, and e2cnn's C4/D4.
 
-    The first build of each (cold: caches empty) is timed on its own, then the builds are
-    interleaved round by round (warm).
+    The first build of each (cold: caches empty) is timed on its own (e2cnn's in its worker),
+    then the builds are interleaved round by round (warm).
     """
-    cands: dict[str, Callable[[], Any]] = {
+    cands: dict[str, Candidate] = {
         f"{OURS} P4CNN {g}": (lambda g=g: p4cnn(parse_group(g), channels=suite.channels,
                                                  input_size=suite.input_size))
         for g in suite.builds}
@@ -267,22 +287,14 @@ def build_case(suite: Suite, peers: PeerSet) -> dict[str, Any]:
         t0 = time.perf_counter()
         fn()
         cold[name] = time.perf_counter() - t0
-    if peers.e2cnn is not None:
-        for g in ("C4", "D4"):
-            if g not in suite.builds:
-                continue
-            build = (lambda g=g: e2cnn_p4cnn(peers.e2cnn, g, suite.channels, suite.input_size))
-            t0 = time.perf_counter()
-            try:
-                build()
-                cold[f"e2cnn P4CNN {g}"] = time.perf_counter() - t0
-            except Exception as err:  # noqa: BLE001
-                skipped[f"e2cnn {g}"] = f"e2cnn could not build the {g} P4CNN: {type(err).__name__}: {err}"
-                continue
-            cands[f"e2cnn P4CNN {g}"] = build
-    else:
-        skipped["e2cnn"] = peers.skipped.get("e2cnn", "not installed")
-    t = interleaved(cands, rounds=suite.rounds, warmup=0)
+    specs = {f"e2cnn P4CNN {g}": {"kind": "e2cnn_build", "group": g, "channels": suite.channels,
+                                  "input_size": suite.input_size} for g in ("C4", "D4") if g in suite.builds}
+    remote = _peers(peers, "e2cnn", specs, skipped)
+    for label, peer in remote.items():
+        cands[label] = peer.candidates["build"]
+        cold[label] = peer.info["first_build_s"]
+    t = _time(suite, cands, warmup=0)
+    _drop(remote)
     ratios = {f"build {g}: e2cnn / groupcore": _ratio(t, f"e2cnn P4CNN {g}", f"{OURS} P4CNN {g}")
               for g in ("C4", "D4") if f"e2cnn P4CNN {g}" in t and f"{OURS} P4CNN {g}" in t}
     return _case("P4CNN construction (index tensors)", "construction", t,

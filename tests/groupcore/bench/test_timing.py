@@ -8,10 +8,12 @@ import pytest
 import groupcore as gc
 from groupcore import backends, nn
 from groupcore.bench.equivariance import invariance_error, tapered_images
-from groupcore.bench.peers import PeerSet, e2cnn_p4cnn, equal_params_width
-from groupcore.bench.roofline import conv_flops, gemm_size, square_gemm
+from groupcore.bench.peer_process import PeerSet
+from groupcore.bench.peers import e2cnn_p4cnn, equal_params_width
+from groupcore.bench.roofline import conv_flops, gemm_size, shaped_gemm, square_gemm
 from groupcore.bench.suites import get_suite
-from groupcore.bench.timing import interleaved, stats
+from groupcore.bench import timing
+from groupcore.bench.timing import Elsewhere, interleaved, spread, stats
 from groupcore.bench.workloads import model_flops
 
 
@@ -28,11 +30,43 @@ def test_interleaved_rejects_bad_counts(rounds, warmup, match):
         interleaved({"a": lambda: None}, rounds=rounds, warmup=warmup)
 
 
-def test_stats_flags_spread_over_twenty_percent():
-    assert not stats([1.0, 1.1, 1.2])["noisy"]            # spread 0.2 < 20% of the median 1.1
-    assert stats([1.0, 1.1, 1.25])["noisy"]
+def test_stats_flag_a_wide_central_spread_not_one_outlier():
+    steady = [1.0, 1.02, 0.98, 1.01, 0.99] * 3
+    assert not stats(steady)["noisy"] and not stats(steady + [3.0])["noisy"]   # one slow round in 16
+    assert stats([1.0, 1.3] * 8)["noisy"]                                      # the speed keeps changing
+    assert spread([1.0]) == 0.0 and spread([1.0, 1.0]) == 0.0
     with pytest.raises(ValueError, match="at least one"):
         stats([])
+
+
+class FakeRemote(Elsewhere):
+    """A candidate 'in another process' that reports 2 ms per call and records what it was asked."""
+
+    def __init__(self, place: str) -> None:
+        self.place, self.asked = place, []
+
+    def per_call(self, calls: int) -> float:
+        self.asked.append(calls)
+        return 0.002
+
+
+def test_interleaved_calibrates_calls_and_takes_remote_times(monkeypatch):
+    sleeps: list[float] = []
+    monkeypatch.setattr(timing.time, "sleep", sleeps.append)
+    remote, local = FakeRemote("worker"), []
+    out = interleaved({"local": lambda: local.append(1), "remote": remote}, rounds=3, warmup=1,
+                      min_sample_s=0.01, settle_s=0.5)
+    assert remote.asked == [1, 5, 5, 5]                     # 10 ms / 2 ms per call, after the warm-up
+    assert out["remote"]["median"] == 0.002 and out["remote"]["repeats"] == 3
+    assert len(local) > 4                                   # local calls are fast: many per sample
+    assert sleeps == [0.5] * 7                              # into the worker, and back, each round
+
+
+def test_no_settling_between_candidates_of_one_place(monkeypatch):
+    sleeps: list[float] = []
+    monkeypatch.setattr(timing.time, "sleep", sleeps.append)
+    interleaved({"a": lambda: None, "b": lambda: None}, rounds=2, warmup=0, settle_s=1.0)
+    assert sleeps == []
 
 
 def test_roofline_gemm_has_the_flops():
@@ -40,6 +74,7 @@ def test_roofline_gemm_has_the_flops():
     assert abs(2 * m ** 3 / conv_flops(64, 40, 40, 3, 26, 26) - 1) < 0.01
     out = square_gemm(2 * 50 ** 3, "float64", backends.get("numpy"))()
     assert out.shape == (50, 50) and out.dtype == np.float64
+    assert shaped_gemm(7, 3, 5, "float32", backends.get("numpy"))().shape == (7, 5)
     with pytest.raises(ValueError, match="flops must be positive"):
         gemm_size(0)
 
@@ -61,7 +96,7 @@ def test_equal_params_width_is_the_closest():
 
 def test_peers_not_requested_are_skipped_with_the_reason():
     peers = PeerSet.load(enabled=False)
-    assert peers.torch is None and peers.e2cnn is None
+    assert not peers.available("torch") and not peers.available("e2cnn")
     assert set(peers.skipped) == {"torch", "e2cnn"} and all("--peers" in v for v in peers.skipped.values())
     with pytest.raises(ValueError, match="C4 and D4"):
         e2cnn_p4cnn(object(), "C8")
