@@ -3,6 +3,8 @@
 Data goes to a temporary file beside the target, which is then renamed over it with
 ``os.replace``; an error removes the temporary file and leaves any old file untouched. The new
 file keeps the old one's permissions, or gets the usual ones (``0o666`` less the umask).
+:func:`check_file_target` and :func:`check_folder_target` tell before long work whether its
+results can be written where asked.
 """
 
 from __future__ import annotations
@@ -15,7 +17,18 @@ import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
-__all__ = ["atomic_open", "write_text", "write_json", "save_figure"]
+__all__ = ["atomic_open", "write_text", "write_json", "save_figure", "check_file_target", "check_folder_target",
+           "OutputPathError"]
+
+
+class OutputPathError(ValueError):
+    """Results cannot be written where asked (a folder where a file is wanted, a read-only place ...).
+
+    Examples
+    --------
+    >>> issubclass(OutputPathError, ValueError)
+    True
+    """
 
 
 def _mode_for(target: Path) -> int:
@@ -26,6 +39,72 @@ def _mode_for(target: Path) -> int:
         umask = os.umask(0o022)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def _writable_folder(target: Path) -> None:
+    """Raise unless ``target`` is a writable folder, or can be created as one."""
+    existing = target
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputPathError(f"cannot write into {target}: {existing} is a file, not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as err:
+        raise OutputPathError(f"cannot write into {existing}: {err.strerror or err}") from None
+
+
+def check_file_target(path: str | os.PathLike[str]) -> Path:
+    """Check that a file can be written at ``path`` (its folder exists or can be made, and is writable).
+
+    Nothing is created. Returns ``path`` as a ``Path``.
+
+    Raises
+    ------
+    OutputPathError
+        ``path`` is a folder, a parent is a file, or the folder is not writable.
+
+    Examples
+    --------
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     check_file_target(Path(d) / "new" / "model.npz").name
+    'model.npz'
+    >>> check_file_target(tempfile.gettempdir())
+    Traceback (most recent call last):
+    ...
+    groupcore.fileio.OutputPathError: ... is a folder; give a file path, such as .../model.npz
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise OutputPathError(f"{target} is a folder; give a file path, such as {target / 'model.npz'}")
+    _writable_folder(target.parent)
+    return target
+
+
+def check_folder_target(path: str | os.PathLike[str]) -> Path:
+    """Check that files can be written into the folder ``path`` (existing, or to be made).
+
+    Nothing is created. Returns ``path`` as a ``Path``.
+
+    Raises
+    ------
+    OutputPathError
+        ``path`` or a parent is a file, or the folder is not writable.
+
+    Examples
+    --------
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     check_folder_target(Path(d) / "results").name
+    'results'
+    """
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise OutputPathError(f"{target} is a file; give a folder for the results")
+    _writable_folder(target)
+    return target
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ transposed.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -88,7 +89,7 @@ def read_idx(path: str | os.PathLike[str], magic: int | None = None) -> NDArray[
     if len(data) < header:
         raise DatasetFormatError(path, f"truncated header: {ndim} dims need {header} bytes, the file has {len(data)}")
     dims = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(dims) * dtype.itemsize                 # exact: a header cannot overflow it
     actual = len(data) - header
     if actual != expected:
         what = "truncated" if actual < expected else "trailing bytes"

@@ -1,12 +1,12 @@
 """``.npz`` data sets: arrays ``images`` and ``labels`` (optional ``classes``, ``poses``, ``name``).
 
-Read with ``np.load(..., allow_pickle=False)``: object (pickled) arrays are refused.
+Read with :class:`~groupcore.npzfile.NpzReader`: headers are checked against the archive before
+anything is allocated, and object (pickled) arrays are refused.
 """
 
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..fileio import atomic_open
+from ..npzfile import NpzFormatError, NpzReader
 from .dataset import Dataset, make_dataset
 from .errors import DatasetFormatError
 
@@ -24,12 +25,15 @@ def read_npz(path: str | os.PathLike[str] | BinaryIO,
              required: tuple[str, ...] = ("images", "labels")) -> dict[str, NDArray[Any]]:
     """All arrays of an ``.npz`` archive (a path or a binary stream), without unpickling.
 
-    Checks that the arrays named in ``required`` are present.
+    Every array's header is checked against the bytes the archive stores before anything is
+    allocated (:class:`~groupcore.npzfile.NpzReader`); the arrays named in ``required`` must be
+    present.
 
     Raises
     ------
     DatasetFormatError
-        Not a readable ``.npz`` archive, an object array, or a required array missing.
+        Not a readable ``.npz`` archive, an object array, a damaged member, or a required
+        array missing.
 
     Examples
     --------
@@ -38,25 +42,16 @@ def read_npz(path: str | os.PathLike[str] | BinaryIO,
     >>> sorted(read_npz(buf))
     ['images', 'labels']
     """
-    where = path if isinstance(path, (str, os.PathLike)) else "<stream>"
+    where = os.fspath(path) if isinstance(path, (str, os.PathLike)) else "<stream>"
     try:
-        archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise DatasetFormatError(where, "a single .npy array, not an .npz archive of named arrays")
-        with archive:
-            missing = [k for k in required if k not in archive.files]
+        with NpzReader(path, where) as archive:
+            missing = [k for k in required if k not in archive.headers]
             if missing:
                 raise DatasetFormatError(where, f"missing array(s) {', '.join(map(repr, missing))}; the archive has "
-                                                f"{', '.join(map(repr, archive.files)) or 'no arrays'}")
-            return {k: archive[k] for k in archive.files}
-    except DatasetFormatError:
-        raise
-    except ValueError as err:
-        if "pickle" in str(err):
-            raise DatasetFormatError(where, f"holds an object (pickled) array, refused for safety: {err}") from None
-        raise DatasetFormatError(where, f"not a readable .npz archive ({err})") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as err:
-        raise DatasetFormatError(where, f"not a readable .npz archive ({err})") from None
+                                                f"{', '.join(map(repr, archive.headers)) or 'no arrays'}")
+            return {k: archive.read(k) for k in archive.headers}
+    except NpzFormatError as err:
+        raise DatasetFormatError(where, err.problem) from None
 
 
 def load_npz(path: str | os.PathLike[str], *, name: str | None = None) -> Dataset:

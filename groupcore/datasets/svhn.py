@@ -6,6 +6,8 @@ Label 10 stands for the digit 0.
 from __future__ import annotations
 
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ import scipy.io
 
 from .dataset import DIGITS, Dataset, make_dataset
 from .errors import DatasetFormatError
+from .matfile import check_mat_v5
 
 __all__ = ["load_svhn_mat"]
 
@@ -23,7 +26,9 @@ def load_svhn_mat(path: str | os.PathLike[str], *, name: str | None = None) -> D
     Raises
     ------
     DatasetFormatError
-        Not a MATLAB v5 file, missing ``X``/``y``, wrong shapes or dtype, a label outside 1..10.
+        Not a MATLAB v5 file, a damaged or truncated one (its structure is checked before SciPy
+        reads it: :func:`~groupcore.datasets.matfile.check_mat_v5`), missing ``X``/``y``, wrong
+        shapes or dtype, a label outside 1..10.
 
     Examples
     --------
@@ -36,10 +41,12 @@ def load_svhn_mat(path: str | os.PathLike[str], *, name: str | None = None) -> D
     ((2, 3, 32, 32), [0, 3])
     """
     path = Path(path)
+    check_mat_v5(path)
     try:
         mat = scipy.io.loadmat(path)
-    except (ValueError, TypeError, OSError, EOFError, NotImplementedError, scipy.io.matlab.MatReadError) as err:
-        raise DatasetFormatError(path, f"not a readable MATLAB v5 .mat file ({err})") from None
+    except (ValueError, TypeError, OSError, EOFError, NotImplementedError, IndexError, KeyError, OverflowError,
+            struct.error, zlib.error, scipy.io.matlab.MatReadError) as err:
+        raise DatasetFormatError(path, f"not a readable MATLAB v5 .mat file ({type(err).__name__}: {err})") from None
     missing = [k for k in ("X", "y") if k not in mat]
     if missing:
         keys = sorted(k for k in mat if not k.startswith("__"))

@@ -7,11 +7,39 @@ the parameters live on (no host transfer). Weight decay adds ``weight_decay·θ`
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 from .layer import Layer
 
-__all__ = ["Optimizer", "SGD", "Adam"]
+__all__ = ["Optimizer", "SGD", "Adam", "hyperparameter"]
+
+
+def hyperparameter(value: Any, name: str, low: float, high: float, *, low_open: bool = False,
+                   high_open: bool = False) -> float:
+    """``value`` as a float if it is a finite real number in the interval; else an error naming it.
+
+    ``TypeError`` for something that is not a real number (a string, a bool), ``ValueError`` for
+    NaN, an infinity or a number outside the interval.
+
+    Examples
+    --------
+    >>> hyperparameter(0.9, "momentum", 0.0, 1.0, high_open=True)
+    0.9
+    >>> hyperparameter(float("inf"), "lr", 0.0, math.inf, low_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be a finite number > 0; got inf
+    """
+    bounds = [f"{'>' if low_open else '>='} {low:g}"] if low > -math.inf else []
+    bounds += [f"{'<' if high_open else '<='} {high:g}"] if high < math.inf else []
+    want = f"{name} must be a finite number {' and '.join(bounds)}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{want}; got {value!r} ({type(value).__name__})")
+    v = float(value)
+    if not math.isfinite(v) or v < low or v > high or (low_open and v == low) or (high_open and v == high):
+        raise ValueError(f"{want}; got {value!r}")
+    return v
 
 
 class Optimizer:
@@ -30,14 +58,15 @@ class Optimizer:
     """
 
     def __init__(self, lr: float, weight_decay: float = 0.0) -> None:
-        if not lr > 0 or weight_decay < 0:
-            raise ValueError(f"need lr > 0 and weight_decay >= 0; got lr={lr}, weight_decay={weight_decay}")
-        self.lr, self.weight_decay = float(lr), float(weight_decay)
+        self.lr = hyperparameter(lr, "lr", 0.0, math.inf, low_open=True)
+        self.weight_decay = hyperparameter(weight_decay, "weight_decay", 0.0, math.inf)
         self.state: dict[tuple[int, str], Any] = {}
         self.steps = 0
 
     def step(self, model: Layer) -> None:
         """Update the parameters of ``model`` (a layer or a ``Sequential``) in one step."""
+        if not isinstance(model, Layer):
+            raise TypeError(f"step takes a groupcore.nn.Layer; got {type(model).__name__}")
         self.steps += 1
         for layer in model.leaves():
             for name, p in layer.params.items():
@@ -64,9 +93,12 @@ class SGD(Optimizer):
     def __init__(self, lr: float = 0.01, momentum: float = 0.0, weight_decay: float = 0.0,
                  nesterov: bool = False) -> None:
         super().__init__(lr, weight_decay)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1); got {momentum}")
-        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.momentum = hyperparameter(momentum, "momentum", 0.0, 1.0, high_open=True)
+        if not isinstance(nesterov, bool):
+            raise TypeError(f"nesterov must be True or False; got {nesterov!r}")
+        if nesterov and not self.momentum:
+            raise ValueError("nesterov=True needs momentum > 0 (Nesterov momentum without momentum is plain SGD)")
+        self.nesterov = nesterov
 
     def _update(self, key: tuple[int, str], p: Any, g: Any) -> Any:
         if self.momentum:
@@ -89,9 +121,11 @@ class Adam(Optimizer):
     def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         super().__init__(lr, weight_decay)
-        if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1) or not eps > 0:
-            raise ValueError(f"need betas in [0, 1) and eps > 0; got betas={betas}, eps={eps}")
-        self.betas, self.eps = (float(betas[0]), float(betas[1])), float(eps)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2); got {betas!r}")
+        self.betas = (hyperparameter(betas[0], "betas[0]", 0.0, 1.0, high_open=True),
+                      hyperparameter(betas[1], "betas[1]", 0.0, 1.0, high_open=True))
+        self.eps = hyperparameter(eps, "eps", 0.0, math.inf, low_open=True)
 
     def _update(self, key: tuple[int, str], p: Any, g: Any) -> Any:
         b1, b2 = self.betas

