@@ -28,6 +28,7 @@ from .mnist import MNIST_ENV_VAR, MnistSplits, load_mnist, load_mnist_rot_like, 
 from .npz import load_npz, read_npz, save_npz
 from .rotate import apply_elements, augment, random_rotations, rotate_angles, rotate_exact
 from .svhn import load_svhn_mat
+from .tetris import TETRIS_CLASSES, TETRIS_SHAPES, tetris3d
 
 __all__ = [
     "Dataset", "DIGITS", "DatasetFormatError", "DatasetUnavailableError",
@@ -37,4 +38,5 @@ __all__ = [
     "load_embedded", "embedded_path", "INSTALL_HINT",
     "load_mnist", "load_mnist_rot_like", "mnist_data_dir", "MnistSplits", "MNIST_ENV_VAR",
     "apply_elements", "rotate_exact", "rotate_angles", "random_rotations", "augment",
+    "tetris3d", "TETRIS_SHAPES", "TETRIS_CLASSES",
 ]

@@ -169,6 +169,10 @@ class LiftingDense(_SharedDense):
         return {"action": action_spec(self.action), "in_channels": self.in_channels,
                 "out_features": self.out_features, "bias": self.bias}
 
+    def __repr__(self) -> str:
+        return (f"LiftingDense({self.action.name}, in_channels={self.in_channels}, "
+                f"out_features={self.out_features}, bias={self.bias})")
+
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> LiftingDense:
         config = dict(config)
