@@ -25,12 +25,29 @@ _BLOCK = 1 << 16               # products composed at a time while closing a set
 def compose(p: ArrayLike, q: ArrayLike) -> NDArray[np.integer]:
     """Return ``p ∘ q`` (apply ``q`` first), i.e. ``p[q]``.
 
+    Raises
+    ------
+    GroupAxiomError
+        If ``p`` or ``q`` is not one permutation, or they permute different numbers of points
+        (negative entries would otherwise count from the end).
+
     Examples
     --------
     >>> compose([1, 2, 0], [1, 0, 2]).tolist()
     [2, 1, 0]
     """
-    return np.asarray(p)[np.asarray(q)]
+    a, b = _one_permutation(p, "p"), _one_permutation(q, "q")
+    if a.size != b.size:
+        raise GroupAxiomError("shape", f"compose(p, q) needs permutations of the same points; p has {a.size} "
+                                       f"entries and q has {b.size}")
+    return a[b]
+
+
+def _one_permutation(perm: ArrayLike, name: str) -> NDArray[np.int64]:
+    arr = as_permutations(perm)
+    if arr.shape[0] != 1:
+        raise GroupAxiomError("shape", f"{name} must be one permutation (a 1-D array); got {arr.shape[0]} rows")
+    return arr[0]
 
 
 def _check_nested(perms: object) -> None:
@@ -171,7 +188,7 @@ def _check_max_order(max_order: int) -> int:
     return int(max_order)
 
 
-def closure(perms: NDArray[np.integer], max_order: int,
+def closure(perms: ArrayLike, max_order: int,
             max_bytes: int = DEFAULT_MAX_BYTES) -> NDArray[np.int64]:
     """Close a set of permutations under composition; the identity first, then in discovery order.
 
@@ -190,6 +207,7 @@ def closure(perms: NDArray[np.integer], max_order: int,
     [[0, 1, 2], [1, 2, 0], [2, 0, 1]]
     """
     max_order = _check_max_order(max_order)
+    perms = as_permutations(perms)
     d = perms.shape[1]
     codes = _Codes(d)
     identity = np.arange(d, dtype=np.int64)[None, :]
@@ -222,7 +240,7 @@ def closure(perms: NDArray[np.integer], max_order: int,
     return np.concatenate(blocks)
 
 
-def cayley_table(elems: NDArray[np.integer], max_bytes: int = DEFAULT_MAX_BYTES) -> NDArray[np.integer]:
+def cayley_table(elems: ArrayLike, max_bytes: int = DEFAULT_MAX_BYTES) -> NDArray[np.integer]:
     """Cayley table of a closed set of permutations: ``table[i, j]`` indexes ``elems[i][elems[j]]``.
 
     ``elems[0]`` must be the identity. Row ``g = s·g'`` of the table is row ``g'`` mapped
@@ -232,7 +250,8 @@ def cayley_table(elems: NDArray[np.integer], max_bytes: int = DEFAULT_MAX_BYTES)
     Raises
     ------
     GroupAxiomError
-        If ``elems[0]`` is not the identity or a product falls outside ``elems``.
+        If ``elems[0]`` is not the identity, an element is listed twice, or a product falls
+        outside ``elems``.
     GroupTooLargeError
         If the table would need more than ``max_bytes`` (checked before it is allocated).
 
@@ -241,13 +260,21 @@ def cayley_table(elems: NDArray[np.integer], max_bytes: int = DEFAULT_MAX_BYTES)
     >>> cayley_table(np.array([[0, 1], [1, 0]])).tolist()
     [[0, 1], [1, 0]]
     """
+    elems = as_permutations(elems)
     n, d = elems.shape
     check_budget(permutation_group_nbytes(n, d), max_bytes, order=n,
                  what=f"the Cayley table of {format_count(n)} permutations of {d} points")
     if not np.array_equal(elems[0], np.arange(d)):
         raise GroupAxiomError("identity", f"element 0 must be the identity permutation; got {elems[0].tolist()}")
     codes = _Codes(d)
-    find = codes.lookup(codes.encode(elems))
+    known = codes.encode(elems)
+    _, first, counts = np.unique(known, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        i = int(first[np.argmax(counts > 1)])
+        j = int(np.flatnonzero(known == known[i])[1])
+        raise GroupAxiomError("closure", f"elements {i} and {j} are the same permutation: list each element once",
+                              (i, j))
+    find = codes.lookup(known)
     table = np.empty((n, n), dtype=table_dtype(n))
     table[0] = np.arange(n)
     reached = np.zeros(n, dtype=bool)

@@ -11,7 +11,7 @@ repeats a value, which the error names.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, TypeGuard
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -168,7 +168,7 @@ def check_budget(nbytes: int, max_bytes: int, what: str, *, order: int | None = 
                              order=order, nbytes=nbytes)
 
 
-def _is_label(v: object) -> bool:
+def _is_label(v: object) -> TypeGuard[int | np.integer]:
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 

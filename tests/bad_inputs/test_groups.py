@@ -15,6 +15,7 @@ from sympy.combinatorics.named_groups import SymmetricGroup
 
 import groupcore as gc
 from groupcore.names import parse_groups
+from groupcore.permutations import cayley_table
 
 C4 = gc.cyclic(4)
 #: A magma with identity 0 in which 1 and 2 never reach 0 by powers (built unvalidated).
@@ -111,6 +112,14 @@ PERMUTATIONS: dict[str, Case] = {
                        r"max_order must be a positive integer; got True"),
     "past-max-order": (lambda: gc.Group.from_generators(S8_GENERATORS, max_order=100), gc.GroupTooLargeError,
                        r"more than max_order=100 elements .*at most 8! = 40,320.*larger max_order"),
+    "compose-negative-entry": (lambda: gc.compose([1, 2, 0], [-1, 0, 1]), gc.GroupAxiomError,
+                               r"row 0 is not a permutation of 0\.\.2: \[-1, 0, 1\]"),
+    "compose-different-points": (lambda: gc.compose([1, 0], [0, 2, 1]), gc.GroupAxiomError,
+                                 r"compose\(p, q\) needs permutations of the same points; p has 2 entries"),
+    "compose-a-stack": (lambda: gc.compose([[1, 0], [0, 1]], [1, 0]), gc.GroupAxiomError,
+                        r"p must be one permutation \(a 1-D array\); got 2 rows"),
+    "table-of-repeated-elements": (lambda: cayley_table(np.array([[0, 1], [1, 0], [1, 0]])), gc.GroupAxiomError,
+                                   r"elements 1 and 2 are the same permutation: list each element once"),
     "tiny-byte-budget": (lambda: gc.Group.from_permutations([[1, 2, 0]], max_bytes=10), gc.GroupTooLargeError,
                          r"needs at least \d+ bytes, more than max_bytes=10 .*pass a max_bytes well above"),
 }
