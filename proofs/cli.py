@@ -10,7 +10,7 @@ import argparse
 import re
 import sys
 
-from groupcore.names import NAME_FORMS, parse_group, parse_groups
+from groupcore.names import NAME_FORMS, parse_groups
 from groupcore.validation import DEFAULT_MAX_BYTES, format_bytes
 
 from .report import DEFAULT_GROUPS, DEFAULT_ROTATION_ORDERS, check_verifiable, verify_groups
@@ -107,11 +107,9 @@ def run(args: argparse.Namespace) -> int:
     if args.layers < 2:
         print(f"groupcore verify: error: --layers must be at least 2; got {args.layers}", file=sys.stderr)
         return 2
+    names = DEFAULT_GROUPS if args.groups is None else args.groups
     try:
-        if args.groups is None:
-            groups = [parse_group(name) for name in DEFAULT_GROUPS]
-        else:
-            groups = parse_groups(args.groups, max_bytes=args.max_bytes, knob="--max-bytes")
+        groups = parse_groups(names, max_bytes=args.max_bytes, knob="--max-bytes")
         check_verifiable(groups, max_bytes=args.max_bytes, knob="--max-bytes")
     except ValueError as err:
         print(f"groupcore verify: error: {err}", file=sys.stderr)
