@@ -255,3 +255,14 @@ def test_gcnn3d_is_exactly_invariant(readout, frame):
     x = rng.standard_normal((2, 1, 4, 4, 4))
     proofs.assert_equivariant(net, [x])
     assert net(x).shape == ((2, 8) if readout == "invariant" else (2, 24 * 8))
+
+
+@pytest.mark.parametrize("make, size", [(nn.MaxPool1d, 7), (nn.AvgPool3d, 5), (nn.MaxPool3d, 9)])
+def test_pool_geometry_is_checked_in_1d_and_3d(make, size):
+    """A pooling grid that a reflection or rotation would move is refused in every dimension."""
+    shape = (1, 1, 2) + (size,) * make.ndim
+    with pytest.raises(nn.PoolingGeometryError, match="uncovered on one side only"):
+        make(2)(np.zeros(shape))
+    with pytest.raises(nn.PoolingGeometryError, match="uncovered on one side only"):
+        make(2, input_size=(size,) * make.ndim)
+    assert make(2, allow_approximate=True)(np.zeros(shape)).shape[-1] == size // 2
