@@ -30,9 +30,10 @@ INSTALL=${GPU_CHECK_INSTALL:-yes}          # no: install nothing, only check wha
 NEEDED="array_api_compat:array-api-compat array_api_strict:array-api-strict threadpoolctl:threadpoolctl"
 OPTIONAL="mlxtend:mlxtend tqdm:tqdm"
 
+# time limits (s) of the steps environment, install, cupy, tests, bench, p4cnn: 460 s in all
 case "$MODE" in
-    full) LIMITS=(30 90 30 200 150 80); SUITE=quick; BATCH=256; ROUNDS=5; TESTS=(tests/backends tests/groupcore/nn) ;;
-    smoke) LIMITS=(30 90 30 60 120 60); SUITE=smoke; BATCH=4; ROUNDS=1; TESTS=(tests/backends/test_cupy_probe.py) ;;
+    full) LIMITS=(20 60 20 170 130 60); SUITE=quick; BATCH=256; ROUNDS=5; TESTS=(tests/backends tests/groupcore/nn) ;;
+    smoke) LIMITS=(20 60 20 60 120 60); SUITE=smoke; BATCH=4; ROUNDS=1; TESTS=(tests/backends/test_cupy_probe.py) ;;
     *) echo "GPU_CHECK_MODE must be full or smoke; got '$MODE'" >&2; exit 2 ;;
 esac
 
@@ -75,12 +76,14 @@ sys.exit(pathlib.Path(groupcore.__file__).resolve().parents[1] != pathlib.Path('
         elif [ ! -d "$WHEELS" ]; then
             echo "$dist is missing, and there is no $WHEELS (benchmarks/gpu/fetch_wheels.sh fills it)"
         else
-            "$PY" -m pip install --no-index --no-deps --find-links "$WHEELS" "$dist" || echo "$dist: no wheel in $WHEELS"
+            "$PY" -m pip install --no-index --no-deps --find-links "$WHEELS" "$dist" ||
+                echo "$dist: no wheel in $WHEELS"
         fi
     done
     local modules=""
     for pair in $NEEDED; do modules+="${pair%%:*}, "; done
-    "$PY" -c "import ${modules}groupcore.backends as b, groupcore; print('groupcore', groupcore.__version__, 'from', groupcore.__file__)"
+    "$PY" -c "import ${modules}groupcore.backends
+print('groupcore', groupcore.__version__, 'from', groupcore.__file__)"
 }
 
 cupy_probe() {
@@ -120,7 +123,8 @@ trap 'rm -f "$STEPS"' EXIT
 step() {                                    # step NAME LIMIT_S: run it, record its status
     local name=$1 limit=$2 start=$SECONDS rc=0 status=ok
     echo "=== $name (limit ${limit} s)"
-    OUT=$OUT PYTHON=$PY GPU_CHECK_MODE=$MODE GPU_CHECK_INSTALL=$INSTALL timeout --kill-after=10 "$limit" bash "$SELF" --step "$name" || rc=$?
+    OUT=$OUT PYTHON=$PY GPU_CHECK_MODE=$MODE GPU_CHECK_INSTALL=$INSTALL \
+        timeout --kill-after=10 "$limit" bash "$SELF" --step "$name" || rc=$?
     if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then status="timed out after ${limit} s"
     elif [ $rc -ne 0 ]; then status="failed ($rc)"; fi
     printf '%s\t%s\t%s\t%s\n' "$name" "$status" "$((SECONDS - start))" "${3:-}" >>"$STEPS"

@@ -19,7 +19,10 @@ from groupcore.fileio import write_json
 
 
 def read_steps(path: Path) -> list[dict[str, Any]]:
-    """The steps, in order: ``name``, ``status`` (``ok``, ``skipped``, ``failed (rc)``, ``timed out …``), ``seconds``, ``note``."""
+    """The steps, in order: ``name``, ``status``, ``seconds``, ``note``.
+
+    ``status`` is ``ok``, ``skipped``, ``failed (rc)`` or ``timed out after N s``.
+    """
     steps = []
     for line in path.read_text(encoding="utf-8").splitlines():
         name, status, seconds, note = (line.split("\t") + ["", "", ""])[:4]

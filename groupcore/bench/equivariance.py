@@ -15,13 +15,13 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..defect import smooth_images
 from ..families import cyclic
+from ..grid import GridAction
 from ..group import Group
 from ..names import parse_group
-from ..grid import GridAction
 from ..nn import p4cnn
 from ..proofs import equivariance_error
-from ..defect import smooth_images
 from .peer_process import PeerError, PeerSet
 from .suites import Suite
 

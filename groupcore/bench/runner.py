@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from ..fileio import write_json
 from .equivariance import equivariance_cases
 from .memory import memory_case
 from .peer_process import PeerSet
 from .plots import write_plots
-from ..fileio import write_json
 from .report import load_average, machine, page_faults, table
 from .suites import Suite
 from .targets import judge
@@ -53,7 +53,8 @@ def _tasks(suite: Suite, backends: dict[str, Any], peers: PeerSet) -> list[tuple
                                   lambda be=be, g=g, b=b, dtype=dtype: model_case(suite, be, g, dtype, b, peers)))
         if be.name == "numpy":
             for g in suite.memory:
-                tasks.append((f"P4CNN {g} training-step memory [{be.name}]", lambda be=be, g=g: memory_case(suite, be, g)))
+                tasks.append((f"P4CNN {g} training-step memory [{be.name}]",
+                              lambda be=be, g=g: memory_case(suite, be, g)))
     return tasks
 
 

@@ -149,7 +149,8 @@ def test_no_plots_and_backend_errors(tmp_path, capsys):
 def test_a_bad_targets_file_is_refused(tmp_path, capsys):
     bad = tmp_path / "targets.json"
     bad.write_text('{"targets": [{"name": "x", "of": "cases"}]}')
-    assert main(["bench", "--suite", "smoke", "--backends", "numpy", "--targets", str(bad), "--out", str(tmp_path)]) == 2
+    argv = ["bench", "--suite", "smoke", "--backends", "numpy", "--targets", str(bad), "--out", str(tmp_path)]
+    assert main(argv) == 2
     assert "target 0 (x): 'where' is missing" in capsys.readouterr().err
 
 

@@ -7,12 +7,12 @@ import pytest
 
 import groupcore as gc
 from groupcore import backends, nn
+from groupcore.bench import timing
 from groupcore.bench.equivariance import invariance_error, tapered_images
 from groupcore.bench.peer_process import PeerSet
 from groupcore.bench.peers import e2cnn_p4cnn, equal_params_width
 from groupcore.bench.roofline import conv_flops, gemm_size, shaped_gemm, square_gemm
 from groupcore.bench.suites import get_suite
-from groupcore.bench import timing
 from groupcore.bench.timing import Elsewhere, interleaved, spread, stats
 from groupcore.bench.workloads import model_flops
 
