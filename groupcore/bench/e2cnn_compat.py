@@ -45,7 +45,8 @@ def numpy_with_copy_if_needed(numpy: Any = np) -> types.ModuleType:
         return getattr(numpy, name)
 
     shim = types.ModuleType(f"{numpy.__name__}_copy_if_needed")
-    shim.array, shim.__getattr__ = array, __getattr__
+    setattr(shim, "array", array)
+    setattr(shim, "__getattr__", __getattr__)
     return shim
 
 
@@ -103,7 +104,7 @@ def patch_numpy2(irreps_basis: Any, kernel_utils: Any) -> list[str]:
     for name in sorted(vars(irreps_basis)):
         cls = getattr(irreps_basis, name)
         if isinstance(cls, type) and _calls_tostring(cls.__dict__.get("__hash__")):
-            cls.__hash__ = hash_with_tobytes
+            setattr(cls, "__hash__", hash_with_tobytes)
             changed.append(f"{name}.__hash__: tostring() -> tobytes()")
     if kernel_utils.np is np:
         kernel_utils.np = numpy_with_copy_if_needed(np)

@@ -71,7 +71,7 @@ def tapered_images(size: int, count: int = 4, margin: float = 2.0, radius: float
 def invariance_error(f: Callable[[np.ndarray], np.ndarray], group: Group, x: np.ndarray) -> dict[str, Any]:
     """Relative invariance error of ``f`` (NumPy in, NumPy out) for every element of ``group``.
 
-    ``group`` acts on the images ``x`` (``(B, 1, H, W)``) through :class:`groupcore.gc.GridAction`.
+    ``group`` acts on the images ``x`` (``(B, 1, H, W)``) through :class:`groupcore.grid.GridAction`.
 
     Examples
     --------

@@ -285,7 +285,9 @@ def build_peer(spec: dict[str, Any], modules: dict[str, Any]) -> Peer:
     >>> "torch" not in modules or sorted(build_peer(spec, modules).candidates) == ["forward", "train step"]
     True
     """
-    torch, e2cnn, kind = modules.get("torch"), modules.get("e2cnn"), spec.get("kind")
+    torch: Any = modules.get("torch")
+    e2cnn: Any = modules.get("e2cnn")
+    kind = spec.get("kind")
     if kind in ("e2cnn_p4cnn", "e2cnn_build") and e2cnn is None:
         raise ValueError(f"a {kind!r} peer needs the e2cnn worker")
     if kind == "plain_cnn":
@@ -294,7 +296,8 @@ def build_peer(spec: dict[str, Any], modules: dict[str, Any]) -> Peer:
         return _conv_peer(torch, spec)
     if kind == "e2cnn_p4cnn":
         module, fin = e2cnn_p4cnn(e2cnn, spec["group"], spec["channels"], spec["input_size"])
-        return _model_peer(torch, module, spec, wrap=lambda t: e2cnn.nn.GeometricTensor(t, fin))
+        geometric = e2cnn.nn.GeometricTensor
+        return _model_peer(torch, module, spec, wrap=lambda t: geometric(t, fin))
     if kind == "e2cnn_build":
         def build() -> Any:
             return e2cnn_p4cnn(e2cnn, spec["group"], spec["channels"], spec["input_size"])

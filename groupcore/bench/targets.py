@@ -35,7 +35,8 @@ __all__ = ["TargetsError", "FILE", "default_path", "load", "judge"]
 
 #: where a source checkout keeps its targets, relative to the checkout's root
 FILE = Path("benchmarks") / "targets.json"
-_REQUIRED = {"name": str, "of": str, "where": dict, "value": list, "quantity": str, "op": str, "bound": (int, float)}
+_REQUIRED: dict[str, type | tuple[type, ...]] = {"name": str, "of": str, "where": dict, "value": list,
+                                                 "quantity": str, "op": str, "bound": (int, float)}
 _OPS = {">=": lambda v, b: v >= b, "<=": lambda v, b: v <= b}
 
 

@@ -12,7 +12,7 @@ own worker processes (:mod:`~groupcore.bench.peer_process`) and time themselves 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable, Mapping
 
 import numpy as np
 from scipy import ndimage
@@ -50,7 +50,7 @@ def _ratio(timings: dict[str, Any], other: str, ours: str, scale: float = 1.0) -
     return scale * timings[other]["median"] / timings[ours]["median"]
 
 
-def _time(suite: Suite, candidates: dict[str, Candidate], rounds: int | None = None,
+def _time(suite: Suite, candidates: Mapping[str, Candidate], rounds: int | None = None,
           warmup: int | None = None) -> dict[str, Any]:
     return interleaved(candidates, rounds=suite.rounds if rounds is None else rounds,
                        warmup=suite.warmup if warmup is None else warmup, min_sample_s=suite.min_sample_s,
@@ -135,6 +135,7 @@ def layer_case(suite: Suite, backend: Any, group: str, kind: str, size: int, cha
     G = parse_group(group)
     n, B, c = G.order, suite.batch, channels
     rng = np.random.default_rng(0)
+    shape: tuple[int, ...]
     if kind == "lifting":
         layer: Any = LiftingConv2d(G, 1, c, 3, frame="diagonal", seed=0)
         shape, c_in, needs_gx = (B, 1, size, size), 1, False
@@ -277,16 +278,17 @@ def build_case(suite: Suite, peers: PeerSet) -> dict[str, Any]:
     The first build of each (cold: caches empty) is timed on its own (e2cnn's in its worker),
     then the builds are interleaved round by round (warm).
     """
-    cands: dict[str, Candidate] = {
+    ours: dict[str, Callable[[], Any]] = {
         f"{OURS} P4CNN {g}": (lambda g=g: p4cnn(parse_group(g), channels=suite.channels,
                                                  input_size=suite.input_size))
         for g in suite.builds}
     skipped: dict[str, str] = {}
     cold: dict[str, float] = {}
-    for name, fn in cands.items():
+    for name, fn in ours.items():
         t0 = time.perf_counter()
         fn()
         cold[name] = time.perf_counter() - t0
+    cands: dict[str, Candidate] = dict(ours)
     specs = {f"e2cnn P4CNN {g}": {"kind": "e2cnn_build", "group": g, "channels": suite.channels,
                                   "input_size": suite.input_size} for g in ("C4", "D4") if g in suite.builds}
     remote = _peers(peers, "e2cnn", specs, skipped)
