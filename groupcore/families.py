@@ -15,7 +15,7 @@ import numpy as np
 from .group import Group
 from .matrices import matrix_table, rotation_matrix, signed_permutations
 from .permutations import cayley_table, listing_size
-from .validation import DEFAULT_MAX_BYTES, check_budget, format_factorial
+from .validation import DEFAULT_MAX_BYTES, check_budget, format_factorial, group_nbytes
 
 __all__ = ["cyclic", "dihedral", "symmetric", "alternating", "klein", "quaternion", "direct_product",
            "octahedral", "full_octahedral"]
@@ -37,7 +37,11 @@ def _plane_matrices(n: int, flips: bool) -> np.ndarray | None:
     return np.stack([rotation_matrix(k * 4 // n, bool(s)) for s in range(1 + flips) for k in range(n)])
 
 
-def cyclic(n: int) -> Group:
+def _check_table_size(order: int, call: str, max_bytes: int) -> None:
+    check_budget(group_nbytes(order), max_bytes, f"{call} (order {order}: its Cayley table)", order=order)
+
+
+def cyclic(n: int, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Group:
     """The cyclic group C_n: element ``k`` is rotation by ``k·360°/n``; ``g·h = (g+h) mod n``.
 
     For ``n`` in 1, 2, 4 the group carries the 2×2 matrices of its rotations (counter-clockwise
@@ -52,11 +56,12 @@ def cyclic(n: int) -> Group:
     ([[0, -1], [1, 0]], True)
     """
     n = _check_n(n, 1, "cyclic(n)")
+    _check_table_size(n, f"cyclic({n})", max_bytes)
     a = np.arange(n)
     return Group((a[:, None] + a[None, :]) % n, validate=False, name=f"C{n}", matrices=_plane_matrices(n, False))
 
 
-def dihedral(n: int) -> Group:
+def dihedral(n: int, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Group:
     """The dihedral group D_n of order ``2n``.
 
     Element ``k < n`` is the rotation ``r^k`` by ``k·360°/n`` counter-clockwise; element
@@ -74,6 +79,7 @@ def dihedral(n: int) -> Group:
     [[1, 0], [0, -1]]
     """
     n = _check_n(n, 1, "dihedral(n)")
+    _check_table_size(2 * n, f"dihedral({n})", max_bytes)
     s, k = np.divmod(np.arange(2 * n), n)              # element = r^k f^s
     sign = np.where(s == 1, -1, 1)
     rot = (k[:, None] + sign[:, None] * k[None, :]) % n  # r^a f^s r^b f^t = r^(a ± b) f^(s+t)
@@ -178,7 +184,7 @@ def quaternion() -> Group:
     return Group(sg * 4 + u, validate=False, name="Q8")
 
 
-def direct_product(G: Group, H: Group, name: str | None = None) -> Group:
+def direct_product(G: Group, H: Group, name: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Group:
     """The direct product ``G × H``; the pair ``(g, h)`` is element ``g·|H| + h``.
 
     Examples
@@ -186,7 +192,10 @@ def direct_product(G: Group, H: Group, name: str | None = None) -> Group:
     >>> direct_product(cyclic(2), cyclic(3)).order
     6
     """
+    if not isinstance(G, Group) or not isinstance(H, Group):
+        raise TypeError(f"direct_product takes two groupcore.Group; got {type(G).__name__} and {type(H).__name__}")
     m = H.order
+    _check_table_size(G.order * m, f"direct_product({G.name}, {H.name})", max_bytes)
     tg = G.table.astype(np.int64)
     th = H.table.astype(np.int64)
     table = (tg[:, None, :, None] * m + th[None, :, None, :]).reshape(G.order * m, G.order * m)

@@ -228,3 +228,25 @@ def test_accepted_inputs_stay_accepted() -> None:
     assert C4.subgroup(np.array([0, 2], dtype=np.uint8))[0].order == 2
     assert gc.parse_group(" c2 X c3 ").order == 6 and gc.parse_group("A1").order == 1
     assert gc.Group.from_table([[0.0, 1.0], [1.0, 0.0]]) == gc.cyclic(2)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: gc.cyclic(10**6), r"cyclic\(1000000\) \(order 1000000: its Cayley table\)"),
+    (lambda: gc.dihedral(10**6), r"dihedral\(1000000\)"),
+    (lambda: gc.direct_product(gc.cyclic(3000), gc.cyclic(3000)), r"direct_product\(C3000, C3000\)"),
+    (lambda: gc.Group.from_matrices([[[0, -1], [1, 0]]], max_bytes=100), "the group of 2x2 matrices"),
+])
+def test_families_and_matrix_groups_check_their_table_size(call: Callable[[], Any], message: str) -> None:
+    tracemalloc.start()
+    try:
+        with pytest.raises(gc.GroupTooLargeError, match=message):
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < SMALL_PEAK
+
+
+def test_direct_product_takes_groups() -> None:
+    with pytest.raises(TypeError, match="direct_product takes two groupcore.Group"):
+        gc.direct_product(gc.cyclic(2), [[0]])
