@@ -27,13 +27,13 @@ Data = TypeVar("Data", Dataset, NDArray[Any])
 
 
 @functools.lru_cache(maxsize=16)
-def _cached_grid(group: Group, name: str, shape: tuple[int, int]) -> Action:
+def _cached_grid(group: Group, geometry: bytes | None, shape: tuple[int, int]) -> Action:
     return Action.on_grid(group, shape)
 
 
 def _grid(group: Group, shape: tuple[int, int]) -> Action:
-    # C2 and D1 have equal tables (equal, same-hash Groups); on_grid tells them apart by name.
-    return _cached_grid(group, group.name, shape)
+    # C2 and D1 have equal tables (equal, same-hash Groups): their matrices tell them apart.
+    return _cached_grid(group, None if group.matrices is None else group.matrices.tobytes(), shape)
 
 
 def _batch(images: ArrayLike) -> NDArray[Any]:
