@@ -202,6 +202,7 @@ def plot(summary: dict[str, Any], path: Any) -> None:
             std = np.array([e[str(n)][t]["std"] for n in ns]) * 100
             style = "--" if m.startswith("plain") else "-"
             ax.errorbar(ns, mean, yerr=std, fmt=style + "o", ms=3, capsize=2, label=m)
+        ax.set_xlim(min(summary["sizes"]) / 1.5, max(summary["sizes"]) * 1.5)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xticks(summary["sizes"], [f"{n:,}" for n in summary["sizes"]])
