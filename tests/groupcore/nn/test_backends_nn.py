@@ -24,14 +24,18 @@ def network(G: gc.Group, frame: str) -> nn.Sequential:
 @pytest.mark.parametrize("frame_", nn.FRAMES)
 def test_outputs_and_gradients_agree(backend, name, frame_):
     G = {"C4": gc.cyclic(4), "D4": gc.dihedral(4), "C8": gc.cyclic(8)}[name]
-    ref = network(G, frame_)
-    net = ref.to(backend)
+    assert_same_on(backend, network(G, frame_), (2, 1, 10, 10))
+
+
+def assert_same_on(backend, ref: nn.Sequential, shape: tuple[int, ...]) -> None:
+    """Outputs, input gradients and parameter gradients on ``backend`` equal NumPy's (float64)."""
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((2, 1, 10, 10))
-    gy = rng.standard_normal((2, 3))
-    y_ref, gx_ref = ref(x), ref.backward(gy)
-    xb = backend.asarray(x)
-    y = net(xb)
+    x = rng.standard_normal(shape)
+    net = ref.to(backend)
+    y_ref = ref(x)
+    gy = rng.standard_normal(y_ref.shape)
+    gx_ref = ref.backward(gy)
+    y = net(backend.asarray(x))
     assert backends.namespace_of(y) is backend.xp
     gx = net.backward(backend.asarray(gy))
     assert np.abs(backend.to_numpy(y) - y_ref).max() < TOL
@@ -75,18 +79,4 @@ def _set_net() -> tuple[nn.Sequential, tuple[int, ...]]:
 def test_sequences_voxels_and_sets_agree_on_every_backend(backend, make):
     """The 1-d, 3-d and set layers run the one array-API code path: same outputs and gradients."""
     ref, shape = make()
-    ref = ref.to(dtype="float64")
-    net = ref.to(backend)
-    rng = np.random.default_rng(2)
-    x = rng.standard_normal(shape)
-    y_ref = ref(x)
-    gy = rng.standard_normal(y_ref.shape)
-    gx_ref = ref.backward(gy)
-    y = net(backend.asarray(x))
-    assert backends.namespace_of(y) is backend.xp
-    gx = net.backward(backend.asarray(gy))
-    assert np.abs(backend.to_numpy(y) - y_ref).max() < TOL
-    assert np.abs(backend.to_numpy(gx) - gx_ref).max() < TOL
-    for a, b in zip(net.leaves(), ref.leaves()):
-        for k in b.grads:
-            assert np.abs(backend.to_numpy(a.grads[k]) - b.grads[k]).max() < TOL
+    assert_same_on(backend, ref.to(dtype="float64"), shape)
