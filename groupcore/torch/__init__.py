@@ -18,7 +18,8 @@ Examples
 >>> x, y = torch.randn(4, 1, 22, 22), torch.tensor([0, 1, 2, 3])
 >>> for _ in range(3):
 ...     opt.zero_grad(); torch.nn.functional.cross_entropy(module(x), y).backward(); opt.step()
->>> _ = proofs.assert_equivariant(module, inputs=[x])          # every element of C4, on torch tensors
+>>> with torch.no_grad():                                    # every element of C4, on torch tensors
+...     _ = proofs.assert_equivariant(module, inputs=[x])
 >>> _ = proofs.assert_equivariant(from_torch(module), inputs=[x.numpy()])
 """
 

@@ -47,11 +47,14 @@ def leaf_pairs(layer: nn.Layer, module: Any) -> Iterator[tuple[nn.Layer, Any]]:
         yield layer, module
 
 
+def host(a: Any) -> np.ndarray:
+    """A NumPy copy of a tensor (any device, with or without grad) or an array."""
+    return a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
+
+
 def assert_close(actual: Any, expected: Any, rtol: float, what: str = "", scale: float | None = None) -> None:
     """``max|actual − expected| ≤ rtol · scale`` (default ``max|expected|``; tensors are read on the host)."""
-    if hasattr(actual, "detach"):
-        actual = actual.detach().cpu().numpy()
-    actual, expected = np.asarray(actual), np.asarray(expected)
+    actual, expected = host(actual), host(expected)
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
     err = float(np.abs(actual - expected).max(initial=0.0))
     scale = float(np.abs(expected).max(initial=0.0)) if scale is None else scale
