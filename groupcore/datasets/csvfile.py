@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 import zlib
 from pathlib import Path
 from typing import Sequence
@@ -45,7 +46,11 @@ def load_csv(path: str | os.PathLike[str], *, image_shape: tuple[int, int] | Non
     """
     path = Path(path)
     try:
-        rows = np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)              # "input contained no data"
+            rows = np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2)
+    except UserWarning:
+        raise DatasetFormatError(path, "no rows: the file holds no images") from None
     except (ValueError, OSError, EOFError, zlib.error) as err:
         raise DatasetFormatError(path, f"not a CSV of integer rows (pixels, then the label): {err}") from None
     n_pixels = rows.shape[1] - 1

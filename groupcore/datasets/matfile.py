@@ -92,6 +92,9 @@ def check_mat_v5(path: str | os.PathLike[str]) -> None:
     if len(data) < _HEADER:
         raise DatasetFormatError(path, f"{len(data)} bytes is too short for a MATLAB v5 file (a 128-byte header "
                                        f"comes first)")
+    if 0 in data[:4]:
+        raise DatasetFormatError(path, "not a readable MATLAB v5 .mat file: a zero byte in its first four (the "
+                                       "mark of a v4 file, or damage); only v5 files are read")
     mark = data[126:128]
     if mark not in (b"IM", b"MI"):
         raise DatasetFormatError(path, "not a readable MATLAB v5 .mat file: no endian mark 'IM'/'MI' at byte 126 (v7.3 "

@@ -52,8 +52,6 @@ _MEMBER = re.compile(r"L(\d+)\.(?:(param|buffer)\.([A-Za-z_][A-Za-z0-9_]*)|(inde
 #: Buffers with a range: name -> (check, what it must be).
 _BUFFER_RULES = {"running_var": (lambda a: a >= 0, "non-negative (it is a variance)")}
 _CUSTOM: dict[str, type[Layer]] = {}
-#: Public layers that cannot come from a spec: a black-box lift wraps an arbitrary Python map.
-_NO_SAVED_FORM = ("LiftLayer",)
 
 
 class ModelFileError(ValueError):
@@ -115,7 +113,7 @@ def _registry() -> dict[str, type[Layer]]:
     namespace = vars(importlib.import_module(__package__))
     built_in = {name: namespace[name] for name in public
                 if isinstance(namespace[name], type) and issubclass(namespace[name], Layer)
-                and namespace[name].forward is not Layer.forward and name not in _NO_SAVED_FORM}
+                and namespace[name].forward is not Layer.forward}
     return {**built_in, **_CUSTOM}
 
 

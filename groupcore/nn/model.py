@@ -195,7 +195,8 @@ class Sequential(Layer):
                              f"(GroupPool and Flatten, JointReadout, or Dense)")
         return int(out.shape[1])
 
-    def _checked(self, x: ArrayLike, y: ArrayLike, names: tuple[str, str] = ("x", "y")) -> tuple[np.ndarray, np.ndarray]:
+    def _checked(self, x: ArrayLike, y: ArrayLike,
+                 names: tuple[str, str] = ("x", "y")) -> tuple[np.ndarray, np.ndarray]:
         """Inputs and labels checked (see :mod:`groupcore.nn.inputs`), labels within the model's outputs."""
         xh = check_inputs(x, names[0])
         yh = check_labels(y, xh.shape[0], names[1])

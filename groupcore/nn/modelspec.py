@@ -83,8 +83,22 @@ def _node(spec: Any, where: str) -> tuple[str, dict[str, Any]]:
     return kind, config
 
 
+def _children(kind: str, config: dict[str, Any], where: str) -> list[tuple[Any, str]]:
+    """The sub-layer specs of a node: a ``Sequential``'s layers, or config values that are layer specs."""
+    if kind == "Sequential":
+        layers = config.get("layers")
+        if set(config) != {"layers"} or not isinstance(layers, list):
+            raise SpecError(f"{where} (Sequential) needs a config {{'layers': [...]}}; got keys {sorted(config)}")
+        return [(child, f"{where}, layer {i}") for i, child in enumerate(layers)]
+    return [(value, f"{where} ({kind}), {key}") for key, value in config.items()
+            if isinstance(value, dict) and "type" in value and "config" in value]
+
+
 def leaf_specs(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """The specs of the leaf layers, depth first (the order of :meth:`~groupcore.nn.Layer.leaves`).
+
+    A node with sub-layers (a ``Sequential``'s ``layers``, a black-box lift's ``f_tilde``) is
+    not a leaf; its sub-layers are.
 
     Raises
     ------
@@ -103,52 +117,64 @@ def leaf_specs(spec: dict[str, Any]) -> list[dict[str, Any]]:
     while stack:
         node, where, depth = stack.pop()
         kind, config = _node(node, where)
-        if kind != "Sequential":
+        children = _children(kind, config, where)
+        if not children and kind != "Sequential":
             leaves.append(node)
             continue
-        layers = config.get("layers")
-        if set(config) != {"layers"} or not isinstance(layers, list):
-            raise SpecError(f"{where} (Sequential) needs a config {{'layers': [...]}}; got keys {sorted(config)}")
         if depth >= MAX_DEPTH:
-            raise SpecError(f"{where} nests Sequential layers more than {MAX_DEPTH} deep")
-        stack.extend((child, f"{where}, layer {i}", depth + 1) for i, child in reversed(list(enumerate(layers))))
+            raise SpecError(f"{where} nests layers more than {MAX_DEPTH} deep")
+        stack.extend((child, place, depth + 1) for child, place in reversed(children))
     return leaves
 
 
-def _group_order(config: dict[str, Any], where: str) -> int:
-    group = config.get("group")
-    if group is None:
-        return 1
+def _square_table(group: Any, where: str) -> int:
     table = group.get("table") if isinstance(group, dict) else None
     if not isinstance(table, list) or not table or not all(isinstance(row, list) and len(row) == len(table)
                                                            for row in table):
-        raise SpecError(f"{where}: the group must be an object with a square 'table' (a list of rows)")
+        raise SpecError(f"{where}: a group must be an object with a square 'table' (a list of rows)")
     return len(table)
 
 
+def _structure(value: Any, where: str, key: str = "") -> tuple[int, int]:
+    """``(|G|, |X|)``: the largest group order and G-set size described anywhere in a config value."""
+    n, m = 1, 1
+    if isinstance(value, dict):
+        if key == "group":
+            return _square_table(value, where), 1
+        if value.get("kind") == "table" and isinstance(value.get("table"), list) and value["table"]:
+            first = value["table"][0]
+            m = len(first) if isinstance(first, list) else 1
+        for k, v in value.items():
+            n_k, m_k = _structure(v, where, k)
+            n, m = max(n, n_k), max(m, m_k)
+    elif isinstance(value, list):
+        for v in value:
+            n_v, m_v = _structure(v, where)
+            n, m = max(n, n_v), max(m, m_v)
+    return n, m
+
+
 def _sizes(value: Any) -> list[int]:
-    """The positive integers in a config value (lists and objects searched)."""
+    """The positive integers of a config entry: an int, or a list of ints (nested objects hold structure)."""
     if isinstance(value, bool):
         return []
     if isinstance(value, int):
         return [value] if value > 0 else []
     if isinstance(value, list):
-        return [s for v in value for s in _sizes(v)]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _sizes(v)]
+        return [s for v in value if not isinstance(v, (dict, list)) for s in _sizes(v)]
     return []
 
 
 def _layer_bound(spec: dict[str, Any], where: str) -> int:
     config = spec["config"]
-    n = _group_order(config, where)
+    n, m = _structure(config, where)
     found = _DIMS.search(spec["type"])
     dims = int(found.group(1)) if found else 3
     kernel = _sizes(config.get("kernel_size", 1))
     taps = math.prod(kernel) ** (dims if len(kernel) == 1 else 1)
     others = math.prod(s for key, value in config.items()
-                       if key not in _GEOMETRY_KEYS and key not in ("group", "kernel_size") for s in _sizes(value))
-    return BYTES_PER_ELEMENT * others * taps * n * n
+                       if key not in _GEOMETRY_KEYS and key != "kernel_size" for s in _sizes(value))
+    return BYTES_PER_ELEMENT * others * taps * n * n * m
 
 
 def memory_bound(spec: dict[str, Any]) -> int:
@@ -156,8 +182,9 @@ def memory_bound(spec: dict[str, Any]) -> int:
 
     Per leaf: :data:`BYTES_PER_ELEMENT` times the product of its sizes (channels, features,
     the kernel's taps ``k**d`` for a ``…{d}d`` layer, ``k**3`` otherwise), times ``|G|²`` for a
-    lifted layer. It bounds the parameters and the index tensors a consistent spec builds;
-    a spec whose bound is far above the bytes its file stores does not describe those arrays.
+    lifted layer and the size of the G-set its action describes by a table. It bounds the
+    parameters and the index tensors a consistent spec builds; a spec whose bound is far above
+    the bytes its file stores does not describe those arrays.
 
     Examples
     --------
