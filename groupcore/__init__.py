@@ -36,7 +36,7 @@ from .action import Action
 from .errors import ActionAxiomError, AxiomError, GroupAxiomError, GroupTooLargeError, NotAnActionError
 from .families import (alternating, cyclic, dihedral, direct_product, full_octahedral, klein, octahedral,
                        quaternion, symmetric)
-from .grid import GridAction
+from .grid_action import GridAction
 from .group import Group
 from .lift import lift, project, regular_act
 from .map_action import MapAction

@@ -9,6 +9,7 @@ from array_api_compat import device, is_array_api_obj
 from numpy.typing import ArrayLike, NDArray
 
 from .errors import ActionAxiomError
+from .grid import check_grid_shape, grid_matrices, grid_table, no_exact_action
 from .group import Group
 from .namespace import namespace
 
@@ -162,7 +163,14 @@ class Action:
         Quarter turns and flips of images (``cyclic(n)``, ``dihedral(n)`` for n in 1, 2, 4),
         reversal of sequences (``dihedral(1)``), the symmetries of the cube on voxels
         (``octahedral()``, ``full_octahedral()``), or any ``Group.from_matrices``; rotation about
-        the grid's centre, odd and even sizes. See :func:`groupcore.grid.grid_action`.
+        the grid's centre, odd and even sizes (see :mod:`groupcore.grid`).
+
+        Raises
+        ------
+        ValueError
+            The group carries no signed permutation matrices of dimension ``len(shape)`` (the
+            message says what to use instead), or the grid's sides do not fit (quarter turns
+            need equal sides).
 
         Examples
         --------
@@ -172,8 +180,12 @@ class Action:
         >>> bool((act.apply(1, img) == np.rot90(img)).all())
         True
         """
-        from .grid import grid_action
-        return grid_action(group, shape)
+        dims = check_grid_shape(shape)
+        mats = grid_matrices(group, len(dims))
+        if mats is None:
+            raise ValueError(no_exact_action(group, len(dims)))
+        return cls(group, grid_table(mats, dims), shape=dims, validate=False,
+                   name=f"grid({group.name}, {'x'.join(str(s) for s in dims)})")
 
     # ----------------------------------------------------------------- data
     @property

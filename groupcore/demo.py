@@ -31,7 +31,7 @@ from . import cyclic
 from .action import Action
 from .cli import positive_float_arg, positive_int_arg
 from .fileio import check_folder_target, save_figure, write_json
-from .grid import GridAction
+from .grid_action import GridAction
 from .group import Group
 from .lift import regular_act
 

@@ -9,29 +9,34 @@ the 24/48 symmetries of the cube on voxels. A group of ``d×d`` matrices acts on
 dimensional grids when every matrix fixes the leading ``d - k`` axes (``dihedral(1)``'s flip
 reverses sequences).
 
-:class:`GridAction` is the one descriptor of how a group acts on grids of any size: exact
-(from its matrices) or, for rotations of images by other angles, interpolated
-(:func:`groupcore.interpolated_rotations`). Networks compare these descriptors (group table
-and geometry), never group names.
+The concrete actions are :meth:`groupcore.Action.on_grid` (one grid) and
+:class:`groupcore.GridAction` (grids of any size, exact or interpolated).
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .action import Action
+from .families import cyclic, dihedral
 from .group import Group
-from .matrices import is_signed_permutation, rotation_matrix, trailing_block
+from .matrices import is_signed_permutation, trailing_block
 
-__all__ = ["grid_table", "grid_action", "grid_matrices", "plane_geometry", "GridAction"]
+__all__ = ["check_grid_shape", "grid_table", "grid_matrices", "no_exact_action", "plane_geometry"]
 
 _MAX_NDIM = 3
 
 
-def _check_shape(shape: Sequence[int]) -> tuple[int, ...]:
+def check_grid_shape(shape: Sequence[int]) -> tuple[int, ...]:
+    """``shape`` as a tuple of 1 to 3 positive ints (a sequence, an image, a voxel grid), else ``ValueError``.
+
+    Examples
+    --------
+    >>> check_grid_shape([4, 4])
+    (4, 4)
+    """
     dims = tuple(shape) if isinstance(shape, (tuple, list)) else None
     if (dims is None or not 1 <= len(dims) <= _MAX_NDIM
             or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in dims)):
@@ -73,7 +78,7 @@ def grid_table(matrices: NDArray[np.integer], shape: Sequence[int]) -> NDArray[n
     >>> grid_table(np.array([[[0, -1], [1, 0]]]), (2, 2)).tolist()      # a quarter turn
     [[2, 0, 3, 1]]
     """
-    dims = np.array(_check_shape(shape))
+    dims = np.array(check_grid_shape(shape))
     mats = np.asarray(matrices, dtype=np.int64)
     if mats.shape[1:] != (dims.size, dims.size):
         raise ValueError(f"{mats.shape[1]}x{mats.shape[2]} matrices cannot act on a {dims.size}-d grid")
@@ -91,33 +96,15 @@ def grid_table(matrices: NDArray[np.integer], shape: Sequence[int]) -> NDArray[n
     return np.ravel_multi_index(tuple(np.moveaxis(new, 1, 0)), tuple(dims)).astype(np.int64)
 
 
-def grid_action(group: Group, shape: Sequence[int]) -> Action:
-    """The exact action of ``group`` on a grid of ``shape`` (1-d, 2-d or 3-d), from its matrices.
-
-    Raises
-    ------
-    ValueError
-        The group carries no signed permutation matrices of dimension ``len(shape)`` (with the
-        way out), or the grid's sides do not fit (quarter turns need a square).
+def no_exact_action(group: Group, ndim: int) -> str:
+    """Why ``group`` has no exact action on ``ndim``-d grids, and what to use instead (an error message).
 
     Examples
     --------
-    >>> from groupcore import cyclic, dihedral, octahedral
-    >>> grid_action(cyclic(4), (28, 28)).size, grid_action(dihedral(1), (5,)).table[1].tolist()
-    (784, [4, 3, 2, 1, 0])
-    >>> grid_action(octahedral(), (3, 3, 3)).size
-    27
+    >>> from groupcore import quaternion
+    >>> no_exact_action(quaternion(), 2).split(":")[0]
+    'Q8 (order 8) has no exact action on a 2-d grid'
     """
-    dims = _check_shape(shape)
-    mats = grid_matrices(group, len(dims))
-    if mats is None:
-        raise ValueError(_no_exact_action(group, len(dims)))
-    table = grid_table(mats, dims)
-    return Action(group, table, shape=dims, validate=False,
-                  name=f"grid({group.name}, {'x'.join(str(s) for s in dims)})")
-
-
-def _no_exact_action(group: Group, ndim: int) -> str:
     why = ("carries no matrices" if group.matrices is None else
            f"carries {group.matrices.shape[1]}x{group.matrices.shape[2]} matrices that are not signed "
            f"permutations of {ndim} axes")
@@ -148,7 +135,6 @@ def plane_geometry(group: Group) -> tuple[NDArray[np.float64], NDArray[np.bool_]
     >>> angles[:3].tolist(), bool(flips[8])
     ([0.0, 45.0, 90.0], True)
     """
-    from .families import cyclic, dihedral
     if not isinstance(group, Group):
         raise TypeError(f"the group must be a groupcore.Group; got {type(group).__name__}")
     n = group.order
@@ -171,128 +157,3 @@ def plane_geometry(group: Group) -> tuple[NDArray[np.float64], NDArray[np.bool_]
     raise ValueError(f"{group.name} (order {n}) does not act on images: it carries no matrices and its table is not "
                      f"that of cyclic(N) or dihedral(N) with N >= 3 (order-2 and Klein tables are ambiguous: a half "
                      f"turn or a flip). Build it with gc.cyclic(n), gc.dihedral(n) or Group.from_matrices(...)")
-
-
-class GridAction:
-    """How a group acts on grids of any size: the N-d grid action (exact or interpolated).
-
-    ``at(shape)`` is the concrete action on one grid (an :class:`~groupcore.Action`, or an
-    :class:`~groupcore.ApproximateAction` for interpolated rotations), built once per shape;
-    ``apply(g, x, axis)`` acts on the ``ndim`` axes of ``x`` starting at ``axis`` (default: the
-    trailing ones), whatever their size. Two grid actions are equal when their groups have the
-    same table and act by the same geometry (matrices, or angles and interpolation options).
-
-    Parameters
-    ----------
-    group : Group
-    ndim : {1, 2, 3}
-        Dimension of the grids (sequences, images, voxels).
-    interpolation : mapping, optional
-        Options of :func:`groupcore.interpolated_rotations` (``order``, ``mode``, ``mask``),
-        used only for rotations of images that are not quarter turns.
-
-    Raises
-    ------
-    ValueError
-        The group acts on no grid of that dimension (abstract groups such as S3 or Q8).
-
-    Examples
-    --------
-    >>> import groupcore as gc
-    >>> act = GridAction(gc.cyclic(4))
-    >>> img = np.arange(9.0).reshape(1, 1, 3, 3)
-    >>> act.is_exact, bool((act.apply(1, img)[0, 0] == np.rot90(img[0, 0])).all())
-    (True, True)
-    >>> GridAction(gc.cyclic(2)) == GridAction(gc.dihedral(1))     # same table, other geometry
-    False
-    """
-
-    shape = None            #: acts on grids of any size
-
-    def __init__(self, group: Group, ndim: int = 2, *, interpolation: Mapping[str, Any] | None = None) -> None:
-        if not isinstance(group, Group):
-            raise TypeError(f"group must be a groupcore.Group; got {type(group).__name__}")
-        if isinstance(ndim, bool) or ndim not in range(1, _MAX_NDIM + 1):
-            raise ValueError(f"ndim must be 1, 2 or 3 (sequences, images, voxels); got {ndim!r}")
-        self.group, self.ndim = group, int(ndim)
-        self.interpolation = dict(interpolation or {})
-        self.matrices = grid_matrices(group, self.ndim)
-        self.angles: NDArray[np.float64] | None = None
-        self.flips: NDArray[np.bool_] | None = None
-        if self.matrices is None:
-            if self.ndim != 2:
-                raise ValueError(_no_exact_action(group, self.ndim))
-            self.angles, self.flips = plane_geometry(group)
-            if np.all(np.isclose(self.angles % 90.0, 0.0) | np.isclose(self.angles % 90.0, 90.0)):
-                self.matrices = np.stack([rotation_matrix(int(round(a / 90.0)), bool(f))
-                                          for a, f in zip(self.angles, self.flips)])
-                self.angles = self.flips = None
-        self.is_exact = self.matrices is not None
-        self._cache: dict[tuple[int, ...], Any] = {}
-
-    def at(self, shape: Sequence[int]) -> Any:
-        """The action on one grid of ``shape`` (``ndim`` sizes), cached.
-
-        Examples
-        --------
-        >>> import groupcore as gc
-        >>> GridAction(gc.dihedral(4)).at((3, 3)).size
-        9
-        """
-        key = tuple(int(s) for s in shape)
-        if len(key) != self.ndim:
-            raise ValueError(f"{self!r} acts on {self.ndim}-d grids; got shape {key}")
-        if key not in self._cache:
-            if self.is_exact:
-                self._cache[key] = Action(self.group, grid_table(self.matrices, key), shape=key, validate=False,
-                                          name=f"grid({self.group.name}, {'x'.join(map(str, key))})")
-            else:
-                from .rotations import interpolated_rotations
-                self._cache[key] = interpolated_rotations(self.group, key, **self.interpolation)
-        return self._cache[key]
-
-    def apply(self, g: int, x: Any, axis: int | None = None) -> Any:
-        """Act by ``g`` on the ``ndim`` grid axes of ``x`` (the trailing ones, or from ``axis``).
-
-        Examples
-        --------
-        >>> import groupcore as gc
-        >>> GridAction(gc.dihedral(1), ndim=1).apply(1, np.array([1, 2, 3])).tolist()
-        [3, 2, 1]
-        """
-        start = -self.ndim if axis is None else int(axis)
-        first = start + x.ndim if start < 0 else start
-        if not 0 <= first <= x.ndim - self.ndim:
-            raise ValueError(f"axis {axis} with {self.ndim} grid axes does not fit an array of shape "
-                             f"{tuple(x.shape)}")
-        return self.at(tuple(x.shape[first:first + self.ndim])).apply(g, x, axis=first)
-
-    def geometry(self) -> tuple[Any, ...]:
-        """A hashable description of the geometry: the matrices, or the angles, flips and options."""
-        if self.matrices is not None:
-            return ("matrices", self.matrices.tobytes(), self.matrices.shape)
-        return ("rotations", np.asarray(self.angles).tobytes(), np.asarray(self.flips).tobytes(),
-                tuple(sorted(self.interpolation.items())))
-
-    def spec(self) -> dict[str, Any]:
-        """JSON-ready description (the group is stored separately, with its matrices)."""
-        return {"ndim": self.ndim, "interpolation": self.interpolation}
-
-    def __eq__(self, other: object) -> bool:
-        return (isinstance(other, GridAction) and self.group == other.group and self.ndim == other.ndim
-                and self.geometry() == other.geometry())
-
-    def __hash__(self) -> int:
-        return hash((self.group, self.ndim, self.geometry()))
-
-    def describe(self) -> str:
-        """A sentence saying how the group acts (for error messages)."""
-        if self.matrices is None:
-            return f"{self.group.name} by interpolated rotations of images ({self.interpolation or 'defaults'})"
-        if self.matrices.shape[0] <= 8:
-            return f"{self.group.name} by the matrices {self.matrices.tolist()}"
-        return f"{self.group.name} by {self.matrices.shape[0]} signed permutation matrices of {self.ndim} axes"
-
-    def __repr__(self) -> str:
-        kind = "exact" if self.is_exact else f"interpolated {self.interpolation}"
-        return f"GridAction({self.group.name}, ndim={self.ndim}, {kind})"

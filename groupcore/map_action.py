@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .grid import GridAction
+from .grid_action import GridAction
 from .group import Group
 from .lift import regular_act
 

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from groupcore import cyclic
-from groupcore.grid import grid_action
+from groupcore import Action, cyclic
 
 __all__ = ["rotation_matrix", "RotationFact", "prove_rotation_composition", "prove_quarter_turns_exact",
            "grid_rotation_status", "rotation_facts", "EXACT_ROTATION_ORDERS"]
@@ -86,7 +85,7 @@ def prove_quarter_turns_exact(sizes: tuple[int, ...] = (1, 2, 3, 4, 5)) -> Rotat
     """Prove that quarter turns map ``Z²`` and the centred grid of any square image onto itself.
 
     The symbolic part holds for every ``H``; ``sizes`` are concrete odd and even sizes where
-    the formula is also compared with :func:`groupcore.grid.grid_action` for C4 pixel by pixel.
+    the formula is also compared with :meth:`groupcore.Action.on_grid` for C4 pixel by pixel.
 
     Examples
     --------
@@ -113,7 +112,7 @@ def prove_quarter_turns_exact(sizes: tuple[int, ...] = (1, 2, 3, 4, 5)) -> Rotat
 
 def _matches_rot90(size: int) -> bool:
     """The quarter-turn formula equals the C4 grid action's element 1 on an ``size×size`` grid."""
-    table = grid_action(cyclic(4), (size, size)).table[1]        # table[1, x] = 1·x
+    table = Action.on_grid(cyclic(4), (size, size)).table[1]        # table[1, x] = 1·x
     i, j = np.divmod(np.arange(size * size), size)
     return bool(np.array_equal(table, (size - 1 - j) * size + i))
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..defect import smooth_images
 from ..families import cyclic
-from ..grid import GridAction
+from ..grid_action import GridAction
 from ..group import Group
 from ..names import parse_group
 from ..nn import p4cnn

@@ -26,7 +26,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..backends import kernels
-from ..grid import GridAction
+from ..grid_action import GridAction
 from ..group import Group
 from ..map_action import MapAction
 from .frames import check_frame

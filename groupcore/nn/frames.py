@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..grid import GridAction
+from ..grid_action import GridAction
 from ..group import Group
 from ..map_action import MapAction
 from ..namespace import namespace

@@ -325,7 +325,7 @@ def action_spec(action: Any) -> dict[str, Any]:
     'map'
     """
     from ..action import Action
-    from ..grid import GridAction
+    from ..grid_action import GridAction
     from ..map_action import MapAction
     if isinstance(action, GridAction):
         return {"kind": "grid", "group": group_spec(action.group), "ndim": action.ndim,
@@ -353,7 +353,7 @@ def action_from_spec(spec: dict[str, Any]) -> Any:
     True
     """
     from ..action import Action
-    from ..grid import GridAction
+    from ..grid_action import GridAction
     from ..map_action import MapAction
     kind = spec.get("kind")
     group = group_from_spec(spec["group"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..backends import kernels
-from ..grid import GridAction
+from ..grid_action import GridAction
 from ..map_action import MapAction
 from ..protocol import TrivialAction
 from .conv import check_int

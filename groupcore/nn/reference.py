@@ -14,7 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import NotAnActionError
-from ..grid import GridAction
+from ..grid_action import GridAction
 from ..group import Group
 from ..map_action import MapAction
 from .layer import Layer, action_from_spec, action_spec, group_from_spec, group_spec

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..grid import GridAction
+from ..grid_action import GridAction
 from ..map_action import MapAction
 from ..protocol import TrivialAction
 from .layer import Layer, _dtype_name

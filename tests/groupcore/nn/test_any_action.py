@@ -204,7 +204,7 @@ def test_black_box_lift_saves_and_loads(tmp_path):
     loaded = nn.load(str(tmp_path / "bb.npz"), dtype="float64")
     assert np.array_equal(loaded(x), model(x))
     proofs.assert_equivariant(loaded, [x])
-    with pytest.raises(TypeError, match="wraps a plain callable"):
+    with pytest.raises(ValueError, match="wraps a plain callable"):
         nn.Sequential(nn.lift_layer(lambda v: v, G, gc.GridAction(G))).save(str(tmp_path / "no.npz"))
 
 
