@@ -49,8 +49,7 @@ def _linear(layer: Any, where: str) -> torch.nn.Module:
 
 
 def _sequential(layer: Any, where: str) -> torch.nn.Module:
-    return Sequential(*[_convert(child, f"{where}[{i}]") for i, child in enumerate(layer.layers)],
-                      in_action=layer.in_action, out_action=layer.out_action)
+    return Sequential(*[_convert(child, f"{where}[{i}]") for i, child in enumerate(layer.layers)])
 
 
 def _lift(layer: Any, where: str) -> torch.nn.Module:
@@ -116,7 +115,8 @@ def to_torch(model: Layer) -> torch.nn.Module:
     ``torch.nn.functional`` convolutions), its autograd gradients of θ are those of
     ``model.backward``, and it lives on the CPU in the parameters' dtype until moved
     (``module.to("cuda")``, ``module.double()``). A model on another backend is copied to NumPy
-    first.
+    first. ``Dropout`` draws its masks from torch's generator, so in training mode only its
+    distribution, not its draws, matches NumPy's.
 
     Raises
     ------
@@ -201,7 +201,7 @@ def from_torch(module: torch.nn.Module) -> Layer:
     >>> module = to_torch(nn.Sequential(nn.LiftingConv2d(gc.cyclic(4), 1, 2, 3, seed=0), nn.GroupPool("max")))
     >>> with torch.no_grad():
     ...     _ = module[0].theta.mul_(2.0)
-    >>> float(from_torch(module)[0].params["theta"][0]) == float(module[0].theta[0])
+    >>> np.array_equal(from_torch(module)[0].params["theta"], module[0].theta.detach().numpy())
     True
     """
     module = unwrap(module)

@@ -24,6 +24,9 @@ _POOL = {("max", 1): F.max_pool1d, ("max", 2): F.max_pool2d, ("max", 3): F.max_p
 class GroupPool(torch.nn.Module):
     """Max or mean over the G axis: ``(B, C, |G|, ...) → (B, C, ...)``, invariant.
 
+    Where several copies hold the same maximum, their gradient is shared evenly (NumPy gives it
+    to the first): the gradients differ only at such exact ties.
+
     Examples
     --------
     >>> GroupPool("max")(torch.arange(6.0).reshape(1, 2, 3)).tolist()

@@ -71,6 +71,15 @@ def test_from_torch_keeps_float64_and_looks_through_data_parallel() -> None:
     assert_close(model.predict(x), module(torch.from_numpy(x)), RTOL["float64"])
 
 
+def test_models_on_other_backends_convert_from_the_host() -> None:
+    from groupcore import backends
+    model = net(seed=0).eval()
+    module = to_torch(model.to(backends.get("array_api_strict")))
+    x = np.random.default_rng(0).standard_normal((2, 1, 22, 22)).astype(np.float32)
+    assert_close(module(torch.from_numpy(x)), model.predict(x), RTOL["float32"])
+    assert isinstance(module[0].theta.data, torch.Tensor) and module[0].theta.device.type == "cpu"
+
+
 def test_unsupported_layers_are_named() -> None:
     blackbox = nn.Sequential(nn.ReLU(), nn.lift_layer(lambda x: x, C4, gc.GridAction(C4)))
     with pytest.raises(TypeError, match=r"model\[1\] \(LiftLayer\) lifts a plain callable"):
