@@ -29,7 +29,8 @@ from .conv import (Conv1d, Conv2d, Conv3d, GroupConv1d, GroupConv2d, GroupConv3d
                    LiftingConv3d)
 from .dense import Dense, LiftedDense, LiftingDense
 from .frames import FRAMES, frame_action, to_diagonal, to_regular
-from .io import load, save
+from .inputs import TrainingDivergedError
+from .io import ModelFileError, checksum, load, register_layer, save
 from .layer import Layer
 from .model import Sequential
 from .norm import GroupBatchNorm
@@ -54,6 +55,6 @@ __all__ = [
     "FRAMES", "frame_action", "to_diagonal", "to_regular",
     "Sharing", "action_gather", "orbit_labels", "orbit_sharing",
     "SGD", "Adam", "Optimizer",
-    "save", "load",
+    "save", "load", "register_layer", "checksum", "ModelFileError", "TrainingDivergedError",
     "p4cnn", "gcnn3d", "plain_cnn",
 ]
