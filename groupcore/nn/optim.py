@@ -10,6 +10,7 @@ import math
 import numbers
 from typing import Any
 
+from ..namespace import namespace
 from .layer import Layer
 
 __all__ = ["Optimizer", "SGD", "Adam", "hyperparameter"]
@@ -134,5 +135,5 @@ class Adam(Optimizer):
         v = b2 * v + (1 - b2) * (g * g)
         self.state[key] = (m, v)
         step = self.lr * math.sqrt(1 - b2 ** self.steps) / (1 - b1 ** self.steps)
-        xp = p.__array_namespace__()
+        xp = namespace(p)
         return p - step * m / (xp.sqrt(v) + self.eps)
