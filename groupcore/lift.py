@@ -92,8 +92,14 @@ def project(s: Any, axis: int = -1) -> Any:
     """
     if not is_array_api_obj(s):
         s = namespace(s).asarray(s)
-    idx = [slice(None)] * s.ndim
-    idx[axis] = 0
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -s.ndim <= axis < s.ndim:
+        raise ValueError(f"axis must be an integer naming the G axis of the {s.ndim}-d array (from {-s.ndim} to "
+                         f"{s.ndim - 1}); got {axis!r}")
+    if s.shape[axis] == 0:
+        raise ValueError(f"axis {axis} of the array has length 0: a Map(G, Z) has one entry per element, the "
+                         f"identity first")
+    idx: list[Any] = [slice(None)] * s.ndim
+    idx[int(axis)] = 0
     return s[tuple(idx)]
 
 

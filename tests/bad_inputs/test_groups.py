@@ -253,3 +253,12 @@ def test_families_and_matrix_groups_check_their_table_size(call: Callable[[], An
 def test_direct_product_takes_groups() -> None:
     with pytest.raises(TypeError, match="direct_product takes two groupcore.Group"):
         gc.direct_product(gc.cyclic(2), [[0]])
+
+
+@pytest.mark.parametrize("axis, message", [(5, r"from -2 to 1\); got 5"), (-3, "got -3"), (1.0, "got 1.0"),
+                                           (True, "got True")])
+def test_project_names_a_bad_axis(axis: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        gc.project(np.zeros((2, 2)), axis=axis)
+    with pytest.raises(ValueError, match="has length 0"):
+        gc.project(np.zeros((2, 0)), axis=1)
