@@ -2,9 +2,10 @@
 
 The generic path uses only array-API calls (slicing, ``stack``, ``matmul``, ``tensordot``), so
 NumPy, CuPy and ``array_api_strict`` run the same code for ``(B, C, W)``, ``(B, C, H, W)`` and
-``(B, C, D, H, W)`` inputs. NumPy arrays take a fast path (:mod:`._numpy_conv`: strided
-channels-last im2col into reused buffers, micro-batched GEMMs) that tests check against the
-generic path. The input gradient is itself a convolution: the output gradient, zero-bordered,
+``(B, C, D, H, W)`` inputs. NumPy float32/float64 arrays take a fast path (:mod:`._numpy_conv`:
+Winograd F(2, 3) for 3-wide kernels on many channels, strided im2col otherwise, weight gradients
+by GEMMs of shifted slices accumulated in place, micro-batched on two threads) that tests check
+against the generic path. The input gradient is itself a convolution: the output gradient, zero-bordered,
 correlated with the flipped, transposed filter bank.
 """
 
@@ -19,7 +20,7 @@ from array_api_compat import array_namespace, is_numpy_array
 from . import _numpy_conv
 from ._common import check_spatial, pad
 
-__all__ = ["conv", "conv_backward", "conv_generic", "conv_backward_generic"]
+__all__ = ["conv", "conv_backward", "conv_backward_generic", "conv_generic"]
 
 
 def _check(x: Any, w: Any, padding: int) -> tuple[int, ...]:
@@ -47,7 +48,7 @@ def _check_gy(x: Any, w: Any, gy: Any, padding: int) -> None:
 
 def _use_fast_path(*arrays: Any) -> bool:
     return all(is_numpy_array(a) for a in arrays) and len({a.dtype for a in arrays}) == 1 \
-        and arrays[0].dtype.kind == "f"
+        and _numpy_conv.supports(arrays[0].dtype)
 
 
 def _im2col(x: Any, kernel: tuple[int, ...], *, xp: ModuleType) -> Any:
@@ -64,7 +65,7 @@ def _im2col(x: Any, kernel: tuple[int, ...], *, xp: ModuleType) -> Any:
 
 def _correlate(x: Any, w: Any, pads: tuple[int, ...], *, xp: ModuleType) -> Any:
     """Cross-correlate with per-axis padding (negative pads crop)."""
-    b, c, o = x.shape[0], x.shape[1], w.shape[0]
+    b, o = x.shape[0], w.shape[0]
     kernel = tuple(int(k) for k in w.shape[2:])
     xpad = pad(x, pads, xp=xp)
     out = tuple(int(s) - k + 1 for s, k in zip(xpad.shape[2:], kernel))

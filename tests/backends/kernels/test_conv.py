@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.signal import correlate
-
 from groupcore.backends.kernels import _numpy_conv, conv, conv_backward
 from groupcore.backends.kernels.conv import conv_backward_generic, conv_generic
+from scipy.signal import correlate
 
 # (B, C, spatial, O, kernel, padding): single channel (slab im2col), many channels (row im2col),
 # non-square kernels and images, padding wider than the kernel (the input gradient crops);
-# sequences (1-d) and voxels (3-d) beside images.
+# sequences (1-d) and voxels (3-d) beside images; 3-wide kernels on 6 channels (Winograd when
+# its channel threshold is lowered), odd and even sizes.
 SHAPES = [
     (2, 1, (6, 5), 3, (3, 3), 0),
     (3, 5, (7, 6), 4, (3, 2), 1),
@@ -21,6 +21,10 @@ SHAPES = [
     (2, 6, (7,), 4, (2,), 0),
     (2, 1, (4, 5, 3), 2, (3, 2, 2), 1),
     (1, 7, (5, 4, 4), 3, (2, 3, 3), 0),
+    (2, 6, (7, 8), 6, (3, 3), 1),
+    (2, 6, (4, 5), 6, (3, 3), 4),
+    (3, 6, (9,), 7, (3,), 0),
+    (1, 6, (5, 4, 5), 6, (3, 3, 3), 1),
 ]
 IDS = [f"B{s[0]}C{s[1]}{'x'.join(map(str, s[2]))}O{s[3]}k{''.join(map(str, s[4]))}p{s[5]}" for s in SHAPES]
 
@@ -77,11 +81,24 @@ def test_generic_path_is_identical_on_numpy_and_strict_device(backend, rng, chec
         assert checks.rel_err(backend.to_numpy(got), want) < 1e-12
 
 
+# Every route of the fast path: Winograd F(2, 3) for any channel count, im2col, and the weight
+# gradient by shifted GEMMs (whatever the padded grid's waste) or by im2col.
+ROUTES = {
+    "default": {},
+    "winograd": {"_WINOGRAD_MIN_CHANNELS": 1},
+    "shifted-gw": {"_MAX_WASTE": float("inf")},
+    "im2col": {"_WINOGRAD_MIN_CHANNELS": 10**9, "_MAX_WASTE": 0.0},
+}
+
+
+@pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("shape", SHAPES, ids=IDS)
-def test_numpy_fast_path_equals_generic_path(rng, checks, shape, dtype, monkeypatch):
+def test_numpy_fast_path_equals_generic_path(rng, checks, shape, dtype, route, monkeypatch):
     rtol = 1e-12 if dtype == np.float64 else checks.F32_RTOL
     monkeypatch.setattr(_numpy_conv, "_CHUNK_BYTES", 1)      # one image per micro-batch
+    for name, value in ROUTES[route].items():
+        monkeypatch.setattr(_numpy_conv, name, value)
     x, w, gy, p = data(rng, shape, dtype)
     y, (gx, gw) = conv(x, w, padding=p), conv_backward(x, w, gy, padding=p)
     assert y.dtype == gx.dtype == gw.dtype == dtype
@@ -104,6 +121,28 @@ def test_float32_within_dtype_tolerance_of_float64_reference(backend, rng, check
     assert checks.rel_err(backend.to_numpy(y), reference(x, w, p)) < checks.F32_RTOL
     assert checks.rel_err(backend.to_numpy(gx), gx0) < checks.F32_RTOL
     assert checks.rel_err(backend.to_numpy(gw), gw0) < checks.F32_RTOL
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("shape", SHAPES, ids=IDS)
+def test_fast_path_never_reads_stale_scratch(rng, checks, shape, route, monkeypatch):
+    """Scratch arrays that come back full of NaN (as a reused buffer may hold anything) change nothing."""
+    for name, value in ROUTES[route].items():
+        monkeypatch.setattr(_numpy_conv, name, value)
+    monkeypatch.setattr(_numpy_conv, "_buffer", lambda tag, shape, dtype: np.full(shape, np.nan, dtype))
+    x, w, gy, p = data(rng, shape)
+    gx0, gw0 = conv_backward_generic(x, w, gy, padding=p)
+    gx, gw = conv_backward(x, w, gy, padding=p)
+    assert checks.rel_err(conv(x, w, padding=p), conv_generic(x, w, padding=p)) < 1e-12
+    assert checks.rel_err(gx, gx0) < 1e-12 and checks.rel_err(gw, gw0) < 1e-12
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.longdouble], ids=["f16", "longdouble"])
+def test_dtypes_without_blas_gemm_take_the_generic_path(rng, dtype):
+    x, w, gy, p = data(rng, SHAPES[8], dtype)
+    y, (gx, gw) = conv(x, w, padding=p), conv_backward(x, w, gy, padding=p)
+    assert y.dtype == gx.dtype == gw.dtype == dtype
+    np.testing.assert_array_equal(y, conv_generic(x, w, padding=p))
 
 
 def test_fast_path_results_do_not_alias_reused_buffers(rng):
