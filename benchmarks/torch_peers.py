@@ -29,13 +29,14 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from groupcore.proofs import equivariance_error
+
 import groupcore as gc
 from groupcore import nn
 from groupcore.bench.peers import TorchModel, e2cnn_p4cnn, load_library, seeded_batch
 from groupcore.bench.report import format_seconds, load_average, machine
 from groupcore.bench.timing import interleaved
 from groupcore.fileio import atomic_open
-from groupcore.proofs import equivariance_error
 
 TARGETS = {"train step": 1.0, "construction": 10.0}
 
@@ -52,11 +53,16 @@ def run(rounds: int, batch: int, input_size: int, channels: int) -> dict[str, An
     if why is not None:
         raise SystemExit(f"e2cnn is needed for this benchmark: {why}")
     torch, e2cnn = modules["torch"], modules["e2cnn"]
-    from groupcore.torch import to_torch      # torch is importable here
+    from groupcore.torch import to_torch  # torch is importable here
 
     C4 = gc.cyclic(4)
-    ours_build = lambda: to_torch(nn.p4cnn(C4, channels=channels, input_size=input_size))  # noqa: E731
-    theirs_build = lambda: e2cnn_p4cnn(e2cnn, "C4", channels, input_size)  # noqa: E731
+
+    def ours_build() -> Any:
+        return to_torch(nn.p4cnn(C4, channels=channels, input_size=input_size))
+
+    def theirs_build() -> Any:
+        return e2cnn_p4cnn(e2cnn, "C4", channels, input_size)
+
     ours_module, ours_cold = _cold(ours_build)
     (theirs_module, field), theirs_cold = _cold(theirs_build)
 

@@ -12,7 +12,7 @@ mode back: ``groupcore.proofs`` then verifies a model trained with PyTorch.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import numpy as np
 import torch
@@ -76,16 +76,16 @@ def _builders() -> dict[type, Builder]:
         nn.Sigmoid: lambda layer, where: torch.nn.Sigmoid(),
         nn.Dropout: lambda layer, where: torch.nn.Dropout(layer.p),
     }
-    for cls in (nn.LiftingConv1d, nn.LiftingConv2d, nn.LiftingConv3d, nn.GroupConv1d, nn.GroupConv2d, nn.GroupConv3d):
-        table[cls] = lambda layer, where: SharedConv(layer)
-    for cls in (nn.LiftingDense, nn.LiftedDense):
-        table[cls] = lambda layer, where: SharedDense(layer)
-    for cls in (nn.Conv1d, nn.Conv2d, nn.Conv3d):
-        table[cls] = _plain_conv
-    for kind, classes in (("max", (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)),
-                          ("avg", (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d))):
-        for cls in classes:
-            table[cls] = lambda layer, where, kind=kind: SpatialPool.from_layer(layer, kind)
+    families: list[tuple[tuple[type[Layer], ...], Builder]] = [
+        ((nn.LiftingConv1d, nn.LiftingConv2d, nn.LiftingConv3d, nn.GroupConv1d, nn.GroupConv2d, nn.GroupConv3d),
+         lambda layer, where: SharedConv(layer)),
+        ((nn.LiftingDense, nn.LiftedDense), lambda layer, where: SharedDense(layer)),
+        ((nn.Conv1d, nn.Conv2d, nn.Conv3d), _plain_conv),
+        ((nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d), lambda layer, where: SpatialPool.from_layer(layer, "max")),
+        ((nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d), lambda layer, where: SpatialPool.from_layer(layer, "avg")),
+    ]
+    for classes, build in families:
+        table.update(dict.fromkeys(classes, build))
     return table
 
 
@@ -102,7 +102,7 @@ def _convert(layer: Any, where: str) -> torch.nn.Module:
         raise TypeError(f"{where} is a {type(layer).__name__}, which groupcore.torch cannot convert: it converts the "
                         f"layer classes of groupcore.nn ({', '.join(sorted(c.__name__ for c in _builders()))})")
     module = build(layer, where)
-    module.groupcore_spec = _spec(layer)
+    module.groupcore_spec = _spec(layer)  # type: ignore[assignment]  # a plain attribute, not a tensor
     module.in_action, module.out_action = layer.in_action, layer.out_action
     module.training = bool(layer.training)
     return module
@@ -173,7 +173,7 @@ def _copy_back(layer: Layer, module: torch.nn.Module, where: str) -> None:
         for i, (child, sub) in enumerate(zip(layer.layers, children)):
             _copy_back(child, sub, f"{where}[{i}]")
     elif isinstance(layer, nn.LiftLayer):
-        _copy_back(layer.f_tilde, module.f_tilde, f"{where}.f_tilde")
+        _copy_back(cast(Layer, layer.f_tilde), module.get_submodule("f_tilde"), f"{where}.f_tilde")
     for store in (layer.params, layer.buffers):
         for name, old in store.items():
             store[name] = _host(getattr(module, name, None), repr(name), where, tuple(old.shape))

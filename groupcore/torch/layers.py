@@ -20,6 +20,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from ..group import Group
 from ..nn.sharing import action_gather
 from ..nn.transform import broadcast_gather, copies_gather
 from .functional import conv, expand, gather, to_tensor
@@ -36,13 +37,23 @@ def _copy(target: torch.nn.Module, source: Any, names: tuple[str, ...]) -> None:
         setattr(target, name, getattr(source, name))
 
 
-def _frozen(t: torch.Tensor | None) -> torch.nn.Parameter | None:
-    return None if t is None else torch.nn.Parameter(t.detach().clone(), requires_grad=False)
+def _frozen(t: torch.Tensor) -> torch.nn.Parameter:
+    return torch.nn.Parameter(t.detach().clone(), requires_grad=False)
 
 
 class _LiftedConv(torch.nn.Module):
     """The computation of a lifted convolution from its filter bank (:meth:`filters`) and bias."""
 
+    group: Group
+    spatial: Any
+    in_channels: int
+    out_channels: int
+    ndim: int
+    kernel: tuple[int, ...]
+    padding: int
+    lifting: bool
+    frame: str
+    transforms_input: bool
     bias: torch.nn.Parameter | None
 
     def __init__(self, source: Any) -> None:
@@ -117,6 +128,9 @@ class SharedConv(_LiftedConv):
     torch.Size([5, 3, 4, 4, 4])
     """
 
+    index: torch.Tensor
+    coef: torch.Tensor | None
+
     def __init__(self, layer: Any) -> None:
         super().__init__(layer)
         self.theta = torch.nn.Parameter(to_tensor(layer.params["theta"]))
@@ -145,7 +159,7 @@ class ExpandedConv(_LiftedConv):
     def __init__(self, shared: SharedConv) -> None:
         super().__init__(shared)
         self.weight = _frozen(shared.filters())
-        self.bias = _frozen(shared.bias)
+        self.bias = None if shared.bias is None else _frozen(shared.bias)
 
     def filters(self) -> torch.Tensor:
         return self.weight
@@ -154,6 +168,9 @@ class ExpandedConv(_LiftedConv):
 class _LiftedDense(torch.nn.Module):
     """``(B, C, |X|) → (B, O, |G|)``: one ``linear`` with ``|G|·O`` outputs."""
 
+    group: Group
+    in_channels: int
+    out_features: int
     bias: torch.nn.Parameter | None
 
     def __init__(self, source: Any) -> None:
@@ -185,6 +202,8 @@ class SharedDense(_LiftedDense):
     ((2, 4, 3, 4), torch.Size([5, 2, 4]))
     """
 
+    index: torch.Tensor
+
     def __init__(self, layer: Any) -> None:
         super().__init__(layer)
         self.theta = torch.nn.Parameter(to_tensor(layer.params["theta"]))
@@ -211,7 +230,7 @@ class ExpandedDense(_LiftedDense):
     def __init__(self, shared: SharedDense) -> None:
         super().__init__(shared)
         self.weight = _frozen(shared.filters())
-        self.bias = _frozen(shared.bias)
+        self.bias = None if shared.bias is None else _frozen(shared.bias)
 
     def filters(self) -> torch.Tensor:
         return self.weight

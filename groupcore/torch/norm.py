@@ -34,6 +34,9 @@ class GroupBatchNorm(torch.nn.Module):
     (True, ['bias', 'running_mean', 'running_var', 'weight'])
     """
 
+    running_mean: torch.Tensor
+    running_var: torch.Tensor
+
     def __init__(self, layer: Any) -> None:
         super().__init__()
         self.eps, self.momentum = layer.eps, layer.momentum

@@ -8,7 +8,7 @@ exactly where the NumPy layer refuses it (:func:`groupcore.nn.pool_geometry_prob
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
@@ -17,7 +17,7 @@ from ..nn.pool import PoolingGeometryError, pool_geometry_problem
 
 __all__ = ["GroupPool", "SpatialPool"]
 
-_POOL = {("max", 1): F.max_pool1d, ("max", 2): F.max_pool2d, ("max", 3): F.max_pool3d,
+_POOL: dict[tuple[str, int], Callable[..., torch.Tensor]] = {("max", 1): F.max_pool1d, ("max", 2): F.max_pool2d, ("max", 3): F.max_pool3d,
          ("avg", 1): F.avg_pool1d, ("avg", 2): F.avg_pool2d, ("avg", 3): F.avg_pool3d}
 
 

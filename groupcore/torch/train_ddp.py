@@ -27,7 +27,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Sequence, cast
 
 import numpy as np
 import torch
@@ -207,10 +207,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         spread = replica_spread(module)
         if spread != 0.0:
             raise RuntimeError(f"the replicas' parameters differ by up to {spread:.3e} after training")
-        trained = from_torch(module)
+        trained = cast(nn.Sequential, from_torch(module))
         if args.replicas is not None:
             Path(args.replicas).mkdir(parents=True, exist_ok=True)
-            trained.save(Path(args.replicas) / f"rank{rank}.npz")
+            trained.save(str(Path(args.replicas) / f"rank{rank}.npz"))
         if rank == 0:
             print(f"{len(losses)} steps, final loss {losses[-1]:.4f}; the {world} replicas hold identical θ", flush=True)
             trained.save(args.out)

@@ -12,7 +12,6 @@ import os
 from typing import Any, Iterator
 
 import numpy as np
-import pytest
 
 from groupcore import nn
 

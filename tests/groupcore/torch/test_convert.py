@@ -11,9 +11,9 @@ import groupcore as gc
 from groupcore import nn
 
 torch = pytest.importorskip("torch")
-from groupcore.torch import export, from_torch, to_torch  # noqa: E402
+from groupcore.torch import export, from_torch, to_torch
 
-from .conftest import RTOL, assert_close  # noqa: E402
+from .conftest import RTOL, assert_close
 
 C4, D4, C8 = gc.cyclic(4), gc.dihedral(4), gc.cyclic(8)
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import warnings
 
 import pytest
+from groupcore.proofs import assert_equivariant
 
 import groupcore as gc
 from groupcore import nn
-from groupcore.proofs import assert_equivariant
 
 torch = pytest.importorskip("torch")
-from groupcore.torch import ExpandedConv, ExpandedDense, export, to_torch  # noqa: E402
+from groupcore.torch import ExpandedConv, ExpandedDense, export, to_torch
 
-from .conftest import RTOL, assert_close  # noqa: E402
+from .conftest import RTOL, assert_close
 
 C4, D4, C8 = gc.cyclic(4), gc.dihedral(4), gc.cyclic(8)
 MODELS = {

@@ -11,9 +11,9 @@ import groupcore as gc
 from groupcore import nn
 
 torch = pytest.importorskip("torch")
-from groupcore.torch import to_torch  # noqa: E402
+from groupcore.torch import to_torch
 
-from .conftest import RTOL, assert_close, leaf_pairs  # noqa: E402
+from .conftest import RTOL, assert_close, leaf_pairs
 
 C4, D4, D1, C8, S3, Q8 = gc.cyclic(4), gc.dihedral(4), gc.dihedral(1), gc.cyclic(8), gc.symmetric(3), gc.quaternion()
 O24 = gc.octahedral()

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from groupcore.proofs import assert_equivariant
 
 import groupcore as gc
 from groupcore import nn
 from groupcore.datasets import Dataset, save_npz
-from groupcore.proofs import assert_equivariant
 
 torch = pytest.importorskip("torch")
-from torch import distributed  # noqa: E402
+from torch import distributed
 
-from groupcore.torch import train_ddp  # noqa: E402
+from groupcore.torch import train_ddp
 
 OPTIONS = ["--channels", "2", "--batch-size", "8", "--steps", "3", "--dtype", "float64", "--log-every", "1"]
 
@@ -42,7 +42,7 @@ def test_two_processes_train_like_one(tmp_path: Path) -> None:
                "-m", "groupcore.torch.train_ddp", "--data", str(data), "--out", str(tmp_path / "ddp.npz"),
                "--replicas", str(tmp_path / "replicas"), *OPTIONS]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "2 process(es) on cpu" in done.stdout and "the 2 replicas hold identical θ" in done.stdout
 
