@@ -37,6 +37,7 @@ napoleon_use_rtype = False
 # "shape" at whichever class happens to have a ``shape`` attribute.
 napoleon_use_param = False
 autodoc_member_order = "bysource"
+autodoc_mock_imports = ["torch"]          # groupcore.torch's pages build without the optional extra
 autodoc_typehints = "none"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_preserve_defaults = True

@@ -12,10 +12,11 @@ which declare ``in_action`` and ``out_action``, they may be omitted.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-from array_api_compat import device, size
+from array_api_compat import device, is_torch_array, size
 
 from groupcore.namespace import namespace
 
@@ -167,12 +168,17 @@ def _widest_float(xp: Any, a: Any) -> Any:
     return max(floats.values(), key=lambda dt: xp.finfo(dt).bits)
 
 
+def _host_float(v: Any) -> float:
+    """A 0-d array as a host float (a torch value is detached from its graph first)."""
+    return float(v.detach() if is_torch_array(v) else v)
+
+
 def _max_abs_diff(xp: Any, a: Any, b: Any) -> float:
     """``max|a − b|`` as a host float: ``inf`` for a NaN, at least 1 for unequal exact values."""
     if size(a) == 0:
         return 0.0
     if xp.isdtype(a.dtype, _INEXACT):
-        value = float(xp.max(xp.abs(a - b)))
+        value = _host_float(xp.max(xp.abs(a - b)))
         return math.inf if math.isnan(value) else value          # a NaN is never equivariant
     if not bool(xp.any(a != b)):
         return 0.0
@@ -185,7 +191,7 @@ def _max_abs(xp: Any, a: Any) -> float:
         return 0.0
     if not xp.isdtype(a.dtype, _INEXACT):
         a = xp.astype(a, _widest_float(xp, a))
-    return float(xp.max(xp.abs(a)))
+    return _host_float(xp.max(xp.abs(a)))
 
 
 def equivariance_error(f: Callable[[Any], Any], act_in: Any = None, act_out: Any = None, inputs: Any = None, *,

@@ -19,6 +19,8 @@ PACKAGES = ("groupcore", "groupcore.backends", "groupcore.proofs")
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 def test_tutorial_page_runs_and_prints_what_it_shows(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = page.read_text(encoding="utf-8")
+    if "import torch" in text:
+        pytest.importorskip("torch", reason=f"{page.name} needs the optional torch extra")
     test = doctest.DocTestParser().get_doctest(text, {"__name__": page.stem}, page.name, str(page), 0)
     assert test.examples, f"{page.name} has no runnable example"
     runner = doctest.DocTestRunner()
@@ -40,8 +42,16 @@ def _public_modules() -> list[str]:
     for package in PACKAGES:
         names.append(package)
         pkg = importlib.import_module(package)
-        names += [m.name for m in pkgutil.walk_packages(pkg.__path__, package + ".")]
+        names += [m.name for m in pkgutil.walk_packages(pkg.__path__, package + ".", onerror=lambda _: None)]
     return sorted(n for n in set(names) if not any(part.startswith("_") for part in n.split(".")))
+
+
+def _exists(name: str) -> bool:
+    """Whether module ``name`` exists; True when its package needs an optional extra that is missing."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:
+        return True
 
 
 def test_api_reference_documents_every_public_module() -> None:
@@ -49,7 +59,7 @@ def test_api_reference_documents_every_public_module() -> None:
     listed = set(re.findall(r"\.\. automodule:: ([\w.]+)", text))
     missing = [name for name in _public_modules() if name not in listed]
     assert not missing, f"add these modules to a page in docs/api/: {missing}"
-    stale = sorted(listed - set(_public_modules()))
+    stale = sorted(n for n in listed - set(_public_modules()) if not _exists(n))
     assert not stale, f"docs/api/ lists modules that no longer exist: {stale}"
 
 

@@ -17,4 +17,6 @@ def test_readme_has_examples() -> None:
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_readme_example_runs(index: int) -> None:
+    if "import torch" in BLOCKS[index] or "groupcore.torch" in BLOCKS[index]:
+        pytest.importorskip("torch", reason="this README example needs the optional torch extra")
     exec(compile(BLOCKS[index], f"README.md[python block {index}]", "exec"), {"__name__": "readme"})

@@ -161,9 +161,14 @@ class LiftingDense(_SharedDense):
         return self.action
 
     def forward(self, x: Any) -> Any:
+        self._in_shape = tuple(x.shape)
         if len(self.action.shape) > 1 and x.ndim == 2 + len(self.action.shape):
             x = self.xp.reshape(x, tuple(x.shape[:2]) + (-1,))
         return super().forward(x)
+
+    def backward(self, gy: Any) -> Any:
+        gx = super().backward(gy)
+        return self.xp.reshape(gx, self._in_shape)
 
     def config(self) -> dict[str, Any]:
         return {"action": action_spec(self.action), "in_channels": self.in_channels,

@@ -8,7 +8,8 @@ as NumPy arrays that are moved to the backend once and cached (:meth:`Layer.cons
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -175,7 +176,10 @@ class Layer:
         >>> layer.expect(gc.MapAction(gc.cyclic(2), gc.GridAction(gc.cyclic(2))), layer.in_action, None)
         Traceback (most recent call last):
         ...
-        ValueError: GroupConv2d is built for D1 on the G axis and on the grid, D1 by the matrices [[[1, 0], [0, 1]], [[1, 0], [0, -1]]] (the diagonal frame), but its input is acted on by C2 on the G axis and on the grid, C2 by the matrices [[[1, 0], [0, 1]], [[-1, 0], [0, -1]]] (the diagonal frame): a network uses one group acting one way (same table and same geometry) and one frame
+        ValueError: GroupConv2d is built for D1 on the G axis and on the grid, D1 by the matrices [[[1, 0], [0, 1]],
+        [[1, 0], [0, -1]]] (the diagonal frame), but its input is acted on by C2 on the G axis and on the grid, C2 by
+        the matrices [[[1, 0], [0, 1]], [[-1, 0], [0, -1]]] (the diagonal frame): a network uses one group acting one
+        way (same table and same geometry) and one frame
         """
         if action is None or action == wanted:
             return result
@@ -288,11 +292,11 @@ class Layer:
         new.grads = {}
         new.params = {k: _move(v, be, dtype) for k, v in self.params.items()}
         new.buffers = {k: _move(v, be, dtype) for k, v in self.buffers.items()}
-        new._moved()
+        new._moved(dtype)
         return new
 
-    def _moved(self) -> None:
-        """Hook for composite layers: move children after :meth:`to`."""
+    def _moved(self, dtype: str | None) -> None:
+        """Hook for composite layers: move (and cast) children after :meth:`to`."""
 
     def const(self, key: Any, build: Callable[[], Any], dtype: str | None = None) -> Any:
         """A host array (or tuple of arrays, ``None`` kept) built once and moved to the backend once.

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -133,9 +134,6 @@ class Sequential(Layer):
             layer.train(mode)
         self.training = bool(mode)
         return self
-
-    def _moved(self) -> None:
-        self.layers = [layer.to(self._backend) for layer in self.layers]
 
     def _replicated(self) -> None:
         self.layers = [layer.replica() for layer in self.layers]

@@ -9,7 +9,8 @@ against: no index tensors, no shortcuts.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -61,9 +62,9 @@ class LiftLayer(Layer):
     def children(self) -> tuple[Layer, ...]:
         return (self.f_tilde,) if isinstance(self.f_tilde, Layer) else ()
 
-    def _moved(self) -> None:
+    def _moved(self, dtype: str | None) -> None:
         if isinstance(self.f_tilde, Layer):
-            self.f_tilde = self.f_tilde.to(self._backend)
+            self.f_tilde = self.f_tilde.to(self._backend, dtype)
 
     def _replicated(self) -> None:
         if isinstance(self.f_tilde, Layer):
