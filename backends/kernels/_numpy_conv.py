@@ -3,9 +3,11 @@
 For 1-, 2- and 3-d inputs ``(B, C, *S)`` alike, each micro-batch of ``n`` images is copied once
 into a zero-padded scratch buffer, then:
 
-- Forward, 3-wide kernels with at least ``_WINOGRAD_MIN_CHANNELS`` input and output channels:
-  Winograd F(2, 3) along every axis (:mod:`._winograd`), 2.25× fewer multiply-adds in 2-d and
-  3.4× in 3-d; below that its transforms cost more than they save.
+- Forward, 3-wide kernels with at least ``_WINOGRAD_MIN_CHANNELS`` input and output channels
+  and ``_WINOGRAD_MIN_SIZE`` outputs per axis: Winograd F(2, 3) along every axis
+  (:mod:`._winograd`), 2.25× fewer multiply-adds in 2-d and 3.4× in 3-d; on fewer channels or
+  smaller grids its transforms cost more than they save (measured: 1.5× faster than im2col at
+  80 channels on 24×24, 0.75× at 40 channels on 6×6).
 - Forward, other kernels: im2col ``(n·prod(S_out), prod(kernel)·C)`` by one copy from an
   ``as_strided`` view of a channels-last buffer (inner runs of ``k_last·C`` values), or by
   ``prod(kernel)·C`` slab copies of a channels-first one when ``k_last·C < 16``; one GEMM per
@@ -28,6 +30,7 @@ writes each one whole (zero borders included) before reading it; nothing returne
 from __future__ import annotations
 
 import functools
+import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -43,7 +46,8 @@ __all__ = ["correlate", "correlate_backward"]
 _CHUNK_BYTES = 1 << 20
 _SLAB_MAX_ROW = 16          # below k_last·C values per row, slab copies beat row copies
 _MAX_WASTE = 1.25           # shifted GEMMs while the padded grid has at most this many points per output
-_WINOGRAD_MIN_CHANNELS = 64  # below, Winograd's transforms cost more than the multiplications they save
+_WINOGRAD_MIN_CHANNELS = 64  # Winograd from this many input and output channels ...
+_WINOGRAD_MIN_SIZE = 8       # ... and outputs per axis (below, its transforms cost more than they save)
 _MAX_BUFFERS = 64           # scratch arrays kept per thread (oldest dropped first)
 _GEMM = {np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm}
 _local = threading.local()
@@ -99,10 +103,10 @@ class _Geometry:
         self.c = int(x.shape[1])
         self.padded = tuple(int(s) + 2 * p for s, p in zip(self.x.shape[2:], self.grow))
         self.out = tuple(s - k + 1 for s, k in zip(self.padded, kernel))
-        self.P = int(np.prod(self.padded))
-        self.strides = tuple(int(np.prod(self.padded[i + 1:])) for i in range(len(kernel)))
+        self.P = math.prod(self.padded)
+        self.strides = tuple(math.prod(self.padded[i + 1:]) for i in range(len(kernel)))
         b = int(x.shape[0])
-        per_image = per_image_values(self.P, int(np.prod(self.out))) * x.dtype.itemsize
+        per_image = per_image_values(self.P, math.prod(self.out)) * x.dtype.itemsize
         chunks = max(-(-b * per_image // _CHUNK_BYTES), min(b, 2))     # two at least, for two threads
         self.batch = -(-b // chunks)          # equal chunks: 8 + 8 rather than 10 + 6
         self.starts = list(range(0, b, self.batch))
@@ -110,11 +114,11 @@ class _Geometry:
     @functools.cached_property
     def offsets(self) -> list[int]:
         """The row shift of every kernel tap, row-major."""
-        return [int(np.dot(a, self.strides)) for a in np.ndindex(*self.kernel)]
+        return [sum(i * s for i, s in zip(a, self.strides)) for a in np.ndindex(*self.kernel)]
 
     def rows(self, n: int) -> int:
         """Rows ``M`` of the padded-grid output of ``n`` images (up to the last valid point)."""
-        return (n - 1) * self.P + int(np.dot(np.subtract(self.out, 1), self.strides)) + 1
+        return (n - 1) * self.P + sum((m - 1) * s for m, s in zip(self.out, self.strides)) + 1
 
     def valid(self, full: np.ndarray, n: int) -> np.ndarray:
         """The valid points ``(n, O, *out)`` of a padded-grid output ``full`` ``(O, M)`` (a view)."""
@@ -143,7 +147,7 @@ def _im2col(g: _Geometry, b0: int, n: int) -> np.ndarray:
     ``k_last·C`` contiguous values from a channels-last one (the result then is the transpose
     of a C-ordered matrix; BLAS reads it either way).
     """
-    d, m, k = len(g.kernel), n * int(np.prod(g.out)), int(np.prod(g.kernel)) * g.c
+    d, m, k = len(g.kernel), n * math.prod(g.out), math.prod(g.kernel) * g.c
     if g.kernel[-1] * g.c < _SLAB_MAX_ROW:
         src = _buffer("x/slab", (n, g.c) + g.padded, g.x.dtype)
         _pad_into(src, g.x[b0:b0 + n], g.grow, 2)
@@ -165,8 +169,8 @@ def _correlate_im2col(x: np.ndarray, w: np.ndarray, pads: tuple[int, ...]) -> np
     """:func:`correlate` by im2col and one GEMM per image (``K = prod(kernel)·C``)."""
     b, c, o = x.shape[0], x.shape[1], w.shape[0]
     kernel = tuple(int(k) for k in w.shape[2:])
-    g = _Geometry(x, kernel, pads, lambda p, q: q * c * int(np.prod(kernel)))
-    y = np.empty((b, o, int(np.prod(g.out))), x.dtype)
+    g = _Geometry(x, kernel, pads, lambda p, q: q * c * math.prod(kernel))
+    y = np.empty((b, o, math.prod(g.out)), x.dtype)
     w_rows = np.moveaxis(w, 1, -1).reshape(o, -1)       # columns (*offsets, c), as im2col's rows
 
     def chunk(b0: int) -> None:
@@ -196,7 +200,9 @@ def _correlate_winograd(x: np.ndarray, w: np.ndarray, pads: tuple[int, ...]) -> 
 
 def correlate(x: np.ndarray, w: np.ndarray, pads: tuple[int, ...]) -> np.ndarray:
     """Cross-correlation with per-axis padding (negative crops); channels-first in and out (contiguous)."""
-    if set(w.shape[2:]) == {3} and min(x.shape[1], w.shape[0]) >= _WINOGRAD_MIN_CHANNELS:
+    out = [int(n) + 2 * p - 2 for n, p in zip(x.shape[2:], pads)]
+    if set(w.shape[2:]) == {3} and min(x.shape[1], w.shape[0]) >= _WINOGRAD_MIN_CHANNELS \
+            and min(out) >= _WINOGRAD_MIN_SIZE:
         return _correlate_winograd(x, w, pads)
     return _correlate_im2col(x, w, pads)
 
@@ -204,14 +210,14 @@ def correlate(x: np.ndarray, w: np.ndarray, pads: tuple[int, ...]) -> np.ndarray
 def _waste(sizes: tuple[int, ...], kernel: tuple[int, ...], padding: int) -> float:
     """Points of the padded grid per valid output point (what shifted GEMMs compute per output)."""
     padded = [int(s) + 2 * padding for s in sizes]
-    return float(np.prod(padded) / np.prod([p - int(k) + 1 for p, k in zip(padded, kernel)]))
+    return math.prod(padded) / math.prod(p - int(k) + 1 for p, k in zip(padded, kernel))
 
 
 def _weight_grad_im2col(x: np.ndarray, w: np.ndarray, gy: np.ndarray, pads: tuple[int, ...]) -> np.ndarray:
     """``gw`` by im2col: one GEMM per micro-batch with ``K = n·prod(out)``."""
     b, c, o = x.shape[0], x.shape[1], w.shape[0]
     kernel = tuple(int(k) for k in w.shape[2:])
-    g = _Geometry(x, kernel, pads, lambda p, q: q * c * int(np.prod(kernel)))
+    g = _Geometry(x, kernel, pads, lambda p, q: q * c * math.prod(kernel))
     gy_rows = gy.reshape(b, o, -1)
 
     def chunk(b0: int) -> np.ndarray:                       # (o | *offsets, c)

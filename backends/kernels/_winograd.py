@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
+import math
 from itertools import product
 
 import numpy as np
@@ -92,7 +93,7 @@ def correlate3(x: np.ndarray, u: np.ndarray, y: np.ndarray, scratch: Scratch) ->
         nxt = scratch(f"wino/in{i}", (4,) * (i + 1) + (n,) + t[:i + 1] + spans[i + 1:] + (c,), x.dtype)
         _input_pass(x, np.moveaxis(nxt, i, 0), 2 * i + 1, t[i])
         x = nxt
-    m = scratch("wino/gemm", (4 ** d, n * int(np.prod(t)), o), x.dtype)
+    m = scratch("wino/gemm", (4 ** d, n * math.prod(t), o), x.dtype)
     np.matmul(x.reshape(4 ** d, -1, c), u, out=m)
     z = m.reshape((4,) * d + (n,) + t + (o,))
     for i in range(d):               # the i-th four-point axis becomes two outputs

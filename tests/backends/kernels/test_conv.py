@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.signal import correlate
+
 from groupcore.backends.kernels import _numpy_conv, conv, conv_backward
 from groupcore.backends.kernels.conv import conv_backward_generic, conv_generic
-from scipy.signal import correlate
 
 # (B, C, spatial, O, kernel, padding): single channel (slab im2col), many channels (row im2col),
 # non-square kernels and images, padding wider than the kernel (the input gradient crops);
@@ -85,7 +86,7 @@ def test_generic_path_is_identical_on_numpy_and_strict_device(backend, rng, chec
 # gradient by shifted GEMMs (whatever the padded grid's waste) or by im2col.
 ROUTES = {
     "default": {},
-    "winograd": {"_WINOGRAD_MIN_CHANNELS": 1},
+    "winograd": {"_WINOGRAD_MIN_CHANNELS": 1, "_WINOGRAD_MIN_SIZE": 1},
     "shifted-gw": {"_MAX_WASTE": float("inf")},
     "im2col": {"_WINOGRAD_MIN_CHANNELS": 10**9, "_MAX_WASTE": 0.0},
 }
