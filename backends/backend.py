@@ -8,9 +8,10 @@ Structure (groups, index tensors) is built on the host with NumPy and moved once
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import array_api_compat
 import numpy as np

@@ -37,8 +37,8 @@ def main() -> None:
     for name, fn in workloads().items():
         rows[name] = timeit(fn, repeats=repeats)
         target = TARGETS_S.get(name)
-        verdict = "" if target is None else ("  target < %.0f ms: %s" % (
-            target * 1e3, "met" if rows[name]["median"] < target else "NOT met"))
+        verdict = "" if target is None else (
+            f"  target < {target * 1e3:.0f} ms: {'met' if rows[name]['median'] < target else 'NOT met'}")
         rows[name]["target_s"] = target
         print(f"{name:<40} median {rows[name]['median'] * 1e3:9.1f} ms  "
               f"(min {rows[name]['min'] * 1e3:.1f}, max {rows[name]['max'] * 1e3:.1f}){verdict}"

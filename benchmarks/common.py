@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from groupcore.bench.report import machine
-from groupcore.fileio import write_json, write_text
 from groupcore.bench.timing import timeit
+from groupcore.fileio import write_json, write_text
 
 __all__ = ["machine", "timeit", "write_json", "write_text", "RESULTS"]
 

@@ -1,4 +1,4 @@
-"""The general engine: index construction, a 3-d group convolution against GEMM and torch, weight sharing against the black box.
+"""The general engine: index construction, a 3-d group convolution vs GEMM and torch, weight sharing vs the black box.
 
 Measured in one run, float32 on NumPy (medians of interleaved rounds, groupcore.bench's timing):
 
@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import numpy as np
 
-from common import RESULTS, machine, write_json
-
 import groupcore as gc
+from common import RESULTS, machine, write_json
 from groupcore import backends, nn
 from groupcore.bench.roofline import square_gemm
 from groupcore.bench.timing import interleaved
@@ -70,7 +71,8 @@ def group_conv3d(rounds: int) -> dict[str, Any]:
     channels = c * G.order
     out = size - 2
     flops = 2.0 * batch * channels * channels * 27 * out ** 3
-    candidates: dict[str, Any] = {"GroupConv3d": lambda: layer(x), "GEMM (same FLOPs)": square_gemm(flops, "float32", be)}
+    candidates: dict[str, Any] = {"GroupConv3d": lambda: layer(x),
+                                  "GEMM (same FLOPs)": square_gemm(flops, "float32", be)}
     torch_run = torch_conv3d(channels, size, batch)
     if torch_run is not None:
         candidates["torch Conv3d (same FLOPs)"] = torch_run
@@ -93,7 +95,7 @@ def sharing_vs_black_box(rounds: int) -> dict[str, Any]:
         grid = gc.GridAction(G, len(shape))
         black_box = nn.lift_layer(layer.unlifted(), G, grid, grid)
         x = rng.standard_normal((16, 1) + shape).astype(np.float32)
-        stats = interleaved({"sharing": lambda: layer(x), "black box": lambda: black_box(x)}, rounds=rounds)
+        stats = interleaved({"sharing": partial(layer, x), "black box": partial(black_box, x)}, rounds=rounds)
         t = {k: v["median"] for k, v in stats.items()}
         rows[f"{make.__name__} {G.name}"] = {"median_s": t, "black_box_over_sharing": t["black box"] / t["sharing"],
                                              "group_order": G.order}

@@ -16,9 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from common import RESULTS, machine, write_json
-
 import groupcore as gc
+from common import RESULTS, machine, write_json
 from groupcore import nn
 from groupcore.datasets import TETRIS_CLASSES, tetris3d
 

@@ -34,8 +34,17 @@ from __future__ import annotations
 
 from .action import Action
 from .errors import ActionAxiomError, AxiomError, GroupAxiomError, GroupTooLargeError, NotAnActionError
-from .families import (alternating, cyclic, dihedral, direct_product, full_octahedral, klein, octahedral,
-                       quaternion, symmetric)
+from .families import (
+    alternating,
+    cyclic,
+    dihedral,
+    direct_product,
+    full_octahedral,
+    klein,
+    octahedral,
+    quaternion,
+    symmetric,
+)
 from .grid_action import GridAction
 from .group import Group
 from .lift import lift, project, regular_act

@@ -13,7 +13,7 @@ import argparse
 import importlib
 import math
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 __all__ = ["main", "SUBCOMMANDS", "positive_int_arg", "positive_float_arg"]
 

@@ -14,8 +14,9 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO
 
 __all__ = ["atomic_open", "write_text", "write_json", "save_figure", "check_file_target", "check_folder_target",
            "OutputPathError"]

@@ -15,7 +15,7 @@ The concrete actions are :meth:`groupcore.Action.on_grid` (one grid) and
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray

@@ -9,7 +9,8 @@ these descriptors (group table and geometry), never group names.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,7 +77,7 @@ class GridAction:
                 raise ValueError(no_exact_action(group, self.ndim))
             self.angles, self.flips = plane_geometry(group)
             if np.all(np.isclose(self.angles % 90.0, 0.0) | np.isclose(self.angles % 90.0, 90.0)):
-                self.matrices = np.stack([rotation_matrix(int(round(a / 90.0)), bool(f))
+                self.matrices = np.stack([rotation_matrix(round(a / 90.0), bool(f))
                                           for a, f in zip(self.angles, self.flips)])
                 self.angles = self.flips = None
         self.is_exact = self.matrices is not None

@@ -10,8 +10,16 @@ from numpy.typing import ArrayLike, NDArray
 from .errors import GroupAxiomError
 from .matrices import as_matrices, matrix_closure, matrix_table
 from .permutations import as_permutations, cayley_table, closure
-from .validation import (DEFAULT_MAX_BYTES, as_element, as_elements, as_table, check_budget, group_nbytes,
-                         magma_generators, validate_table)
+from .validation import (
+    DEFAULT_MAX_BYTES,
+    as_element,
+    as_elements,
+    as_table,
+    check_budget,
+    group_nbytes,
+    magma_generators,
+    validate_table,
+)
 
 __all__ = ["Group", "homomorphism_failure"]
 

@@ -14,14 +14,14 @@ matrix, obtained from SciPy itself by filtering the identity.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage, sparse, special
 
-__all__ = ["BOUNDARY_MODES", "SUPPORTED_ORDERS", "check_order_and_mode", "source_coordinates", "axis_taps", "prefilter_matrix",
-           "interpolation_matrix", "disk_mask"]
+__all__ = ["BOUNDARY_MODES", "SUPPORTED_ORDERS", "check_order_and_mode", "source_coordinates", "axis_taps",
+           "prefilter_matrix", "interpolation_matrix", "disk_mask"]
 
 #: Boundary modes, with SciPy's meaning (``cval`` fixed to 0).
 BOUNDARY_MODES: tuple[str, ...] = ("constant", "grid-constant", "nearest", "reflect", "grid-mirror",

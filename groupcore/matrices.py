@@ -42,9 +42,8 @@ def as_matrices(mats: ArrayLike) -> NDArray[np.int64]:
     if a.ndim != 3 or a.shape[1] != a.shape[2] or a.shape[0] == 0 or a.shape[1] == 0:
         raise GroupAxiomError("matrices", f"need a stack of square matrices (k, d, d) with k, d >= 1; "
                                           f"got shape {a.shape}")
-    if a.dtype.kind == "f":
-        if not np.all(np.isfinite(a)) or not np.array_equal(a, np.round(a)):
-            raise GroupAxiomError("matrices", "matrix entries must be integers")
+    if a.dtype.kind == "f" and (not np.all(np.isfinite(a)) or not np.array_equal(a, np.round(a))):
+        raise GroupAxiomError("matrices", "matrix entries must be integers")
     if np.abs(a).max() > 2**20:
         raise GroupAxiomError("matrices", f"matrix entries up to {int(np.abs(a).max())} cannot belong to a "
                                           f"finite group acting on a grid; entries must be small integers")

@@ -8,8 +8,8 @@ byte budget (``S99``, ``C100000``, ``S7xS7``) is refused before any memory is ta
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from .errors import GroupTooLargeError
 from .families import alternating, cyclic, dihedral, direct_product, klein, quaternion, symmetric
@@ -135,7 +135,8 @@ def parse_group(name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Group:
     >>> parse_group("C2xX9")
     Traceback (most recent call last):
     ...
-    ValueError: unknown group name 'C2xX9': an empty factor between x number 1 and 2, '9' is not a group name; use C<n>, D<n>, S<n>, A<n> (n >= 1), Q8, V4 (or K4), and direct products joined by x, like C2xC3
+    ValueError: unknown group name 'C2xX9': an empty factor between x number 1 and 2, '9' is not a group name; use C<n>,
+    D<n>, S<n>, A<n> (n >= 1), Q8, V4 (or K4), and direct products joined by x, like C2xC3
     """
     factors = _read(name)
     if isinstance(factors, str):
@@ -170,7 +171,8 @@ def parse_groups(names: Sequence[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
     >>> parse_groups(["C0", "S99", "C2"])    # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: 2 bad group names: unknown group name 'C0': C<n> needs n >= 1, got 'C0'; group 'S99' (order 99! ≈ 9.3e+155: its Cayley table) needs about 7.8e+312 bytes, ...; use C<n>, D<n>, ...
+    ValueError: 2 bad group names: unknown group name 'C0': C<n> needs n >= 1, got 'C0'; group 'S99' (order 99! ≈
+    9.3e+155: its Cayley table) needs about 7.8e+312 bytes, ...; use C<n>, D<n>, ...
     """
     unknown: list[str] = []
     too_large: list[GroupTooLargeError] = []

@@ -6,14 +6,21 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .errors import GroupAxiomError, GroupTooLargeError
-from .validation import (DEFAULT_MAX_BYTES, check_budget, format_count, format_factorial, group_nbytes,
-                         permutations_order, table_dtype)
+from .validation import (
+    DEFAULT_MAX_BYTES,
+    check_budget,
+    format_count,
+    format_factorial,
+    group_nbytes,
+    permutations_order,
+    table_dtype,
+)
 
 __all__ = ["compose", "as_permutations", "closure", "cayley_table", "permutation_group_nbytes",
            "listing_size"]

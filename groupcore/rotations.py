@@ -15,8 +15,9 @@ Element ``k`` of C_N (and of D_N) is the counter-clockwise rotation by ``360°·
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from numbers import Real
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 from array_api_compat import is_numpy_namespace

@@ -11,7 +11,8 @@ repeats a value, which the error names.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, TypeGuard
+from collections.abc import Callable
+from typing import Any, TypeGuard
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -152,7 +153,8 @@ def check_budget(nbytes: int, max_bytes: int, what: str, *, order: int | None = 
     ...     check_budget(6 << 30, 1 << 30, "this table")
     ... except GroupTooLargeError as err:
     ...     print(err)
-    this table needs about 6.0 GiB, more than max_bytes=1073741824 (1.0 GiB): pass max_bytes=6442450944 or more to build it anyway (with that much free memory)
+    this table needs about 6.0 GiB, more than max_bytes=1073741824 (1.0 GiB): pass max_bytes=6442450944 or more to build
+    it anyway (with that much free memory)
     """
     max_bytes = _check_max_bytes(max_bytes)
     if nbytes <= max_bytes:

@@ -37,8 +37,14 @@ from .exhaustive import check_lemma_exhaustive, solve_by_components
 from .gsets import default_actions
 from .layerwise import LayerwiseCertificate, verify_layerwise
 from .report import VerificationReport, verify_groups
-from .rotations import (RotationFact, grid_rotation_status, prove_quarter_turns_exact, prove_rotation_composition,
-                        rotation_facts, rotation_matrix)
+from .rotations import (
+    RotationFact,
+    grid_rotation_status,
+    prove_quarter_turns_exact,
+    prove_rotation_composition,
+    rotation_facts,
+    rotation_matrix,
+)
 from .symbolic import verify_lemma
 from .system import LemmaSystem, lemma_system
 

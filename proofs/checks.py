@@ -260,10 +260,7 @@ def _measure(f: Callable[[Any], Any], act_in: Any, act_out: Any, items: list[Any
                 raise ValueError(f"f(g·x) has shape {tuple(lhs.shape)} but g·f(x) has shape {tuple(rhs.shape)} "
                                  f"(g={g}); check act_out and axis_out")
             abs_err[g] = max(abs_err[g], _max_abs_diff(namespace(lhs, rhs), lhs, rhs))
-    if scale > 0:
-        rel = abs_err / scale
-    else:
-        rel = np.where(abs_err > 0, np.inf, 0.0)
+    rel = abs_err / scale if scale > 0 else np.where(abs_err > 0, np.inf, 0.0)
     worst = int(np.argmax(abs_err))
     return {"abs": abs_err, "rel": rel, "max_abs": float(abs_err.max()), "max_rel": float(rel.max()),
             "worst_element": worst, "scale": scale, "dtype": _dtype_name(y.dtype), "group": G.name,

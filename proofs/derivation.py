@@ -14,8 +14,8 @@ also assumes its hypotheses about Φ.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from .errors import DerivationError
 from .terms import F, Fhat, Pattern, Phi, Term, Var, act, atom, e, ev, inv, match, mul, p, reg

@@ -13,7 +13,8 @@ any other table factors through it, ``lift(F) = F[lift(arange(|X|))]``.
 from __future__ import annotations
 
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_matrix

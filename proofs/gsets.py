@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from groupcore import Action, Group, dihedral
+from groupcore import Action, Group
 from groupcore.grid import grid_matrices
 
 __all__ = ["default_actions", "generated_subgroup", "grid_kind"]
@@ -15,6 +15,7 @@ def generated_subgroup(G: Group, gens: list[int]) -> np.ndarray:
 
     Examples
     --------
+    >>> from groupcore import dihedral
     >>> generated_subgroup(dihedral(4), [2]).tolist()
     [0, 2]
     """
@@ -34,7 +35,7 @@ def grid_kind(G: Group) -> tuple[int, bool] | None:
 
     Examples
     --------
-    >>> from groupcore import cyclic
+    >>> from groupcore import cyclic, dihedral
     >>> grid_kind(cyclic(4)), grid_kind(dihedral(2)), grid_kind(cyclic(3))
     ((2, True), (2, False), None)
     """

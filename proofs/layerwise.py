@@ -17,8 +17,9 @@ the global lift is evaluated from its definition ``F̂(x)(g) = F(g⁻¹·x)``.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import sympy as sp

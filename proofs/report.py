@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -164,7 +165,8 @@ def check_verifiable(groups: Sequence[Group], *, max_bytes: int = DEFAULT_MAX_BY
     >>> check_verifiable([gc.cyclic(2), gc.symmetric(6)])   # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    groupcore.errors.GroupTooLargeError: too large to verify within max_bytes=1073741824 (1.0 GiB): S6 (order 720: the exhaustive check on regular(S6) solves 373,248,720 equations, about 27.8 GiB); ...
+    groupcore.errors.GroupTooLargeError: too large to verify within max_bytes=1073741824 (1.0 GiB): S6 (order 720: the
+    exhaustive check on regular(S6) solves 373,248,720 equations, about 27.8 GiB); ...
     """
     too_large = []
     for G in groups:

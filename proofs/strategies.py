@@ -15,15 +15,26 @@ load it with ``hypothesis.settings.load_profile("ci")``.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from hypothesis import reject, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from groupcore import (Action, Group, GroupTooLargeError, alternating, cyclic, dihedral, direct_product, klein,
-                       quaternion, symmetric)
+from groupcore import (
+    Action,
+    Group,
+    GroupTooLargeError,
+    alternating,
+    cyclic,
+    dihedral,
+    direct_product,
+    klein,
+    quaternion,
+    symmetric,
+)
 
 from .checks import _dtype_name
 from .gsets import generated_subgroup, grid_kind

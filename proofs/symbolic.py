@@ -11,7 +11,8 @@ solution is shown to exist (it satisfies every equation when substituted back), 
 from __future__ import annotations
 
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp

@@ -10,7 +10,6 @@ pattern variable of a rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 __all__ = ["Term", "Var", "Pattern", "atom", "e", "mul", "inv", "act", "F", "Fhat", "Phi", "ev", "reg", "p", "match"]
 
@@ -65,7 +64,7 @@ class Term:
         return _show(self)
 
 
-Pattern = Union[Term, Var]
+Pattern = Term | Var
 
 
 def atom(name: str) -> Term:

@@ -13,7 +13,7 @@ from hypothesis import settings
 from threadpoolctl import threadpool_limits
 
 import groupcore as gc
-import groupcore.proofs.strategies  # noqa: F401  (registers the Hypothesis profile "ci")
+import groupcore.proofs.strategies  # registers the Hypothesis profile "ci"
 
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 threadpool_limits(limits=1, user_api="blas")

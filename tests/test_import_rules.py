@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 import pytest
 
@@ -80,9 +81,9 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
             if is_cupy or (is_backends and not lazy_glue):
                 found.append(f"{where} (only groupcore/nn/ may use the backends; the console-script "
                              f"modules only inside functions)")
-        if rel.startswith("proofs/") and mod.startswith("groupcore.backends."):
-            if any(part.startswith("_") for part in mod.split(".")[2:]):
-                found.append(f"{where} (proofs/ may use only the backends' public names)")
+        if (rel.startswith("proofs/") and mod.startswith("groupcore.backends.")
+                and any(part.startswith("_") for part in mod.split(".")[2:])):
+            found.append(f"{where} (proofs/ may use only the backends' public names)")
     return found
 
 

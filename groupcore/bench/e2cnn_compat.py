@@ -41,12 +41,11 @@ def numpy_with_copy_if_needed(numpy: Any = np) -> types.ModuleType:
             return numpy.asarray(obj, *args, **kwargs)
         return numpy.array(obj, *args, copy=copy, **kwargs)
 
-    def __getattr__(name: str) -> Any:  # noqa: N807 - a module's attribute fallback (PEP 562)
+    def __getattr__(name: str) -> Any:  # a module's attribute fallback (PEP 562)
         return getattr(numpy, name)
 
     shim = types.ModuleType(f"{numpy.__name__}_copy_if_needed")
-    setattr(shim, "array", array)
-    setattr(shim, "__getattr__", __getattr__)
+    vars(shim).update(array=array, __getattr__=__getattr__)
     return shim
 
 
@@ -104,7 +103,7 @@ def patch_numpy2(irreps_basis: Any, kernel_utils: Any) -> list[str]:
     for name in sorted(vars(irreps_basis)):
         cls = getattr(irreps_basis, name)
         if isinstance(cls, type) and _calls_tostring(cls.__dict__.get("__hash__")):
-            setattr(cls, "__hash__", hash_with_tobytes)
+            setattr(cls, "__hash__", hash_with_tobytes)  # noqa: B010 (mypy rejects assigning to a method)
             changed.append(f"{name}.__hash__: tostring() -> tobytes()")
     if kernel_utils.np is np:
         kernel_utils.np = numpy_with_copy_if_needed(np)

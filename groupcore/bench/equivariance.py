@@ -11,7 +11,8 @@ worker process computes its record with the same :func:`model_record`.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

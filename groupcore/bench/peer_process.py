@@ -41,7 +41,7 @@ class PeerProcess:
         if library not in LIBRARIES:
             raise ValueError(f"unknown peer library {library!r}; choose from {', '.join(LIBRARIES)}")
         self.library = library
-        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (closed in close())
         self._proc = subprocess.Popen([sys.executable, "-m", "groupcore.bench.peer_worker", library],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                                       text=True, encoding="utf-8", bufsize=1)

@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from .equivariance import model_record
 from .peers import Peer, build_peer, load_library
@@ -84,7 +85,7 @@ def serve(library: str, requests: TextIO, answers: TextIO,
             break
         try:
             answer({"ok": True, **_handle(request, models, modules)})
-        except Exception as err:  # noqa: BLE001 - the error is the answer; the worker goes on
+        except Exception as err:  # the error is the answer; the worker goes on
             answer({"ok": False, "error": f"{type(err).__name__}: {err}"})
     return 0
 

@@ -19,8 +19,9 @@ import copy
 import os
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ def load_library(name: str) -> tuple[dict[str, Any], str | None, dict[str, Any]]
     t0 = time.perf_counter()
     try:
         import torch
-    except Exception as err:  # noqa: BLE001 - any failure to import is the reason it is skipped
+    except Exception as err:  # any failure to import is the reason it is skipped
         why = f"torch is not importable ({type(err).__name__}: {err}); {INSTALL_HINT}"
         return {}, (why if name == "torch" else f"e2cnn needs torch: {why}"), {}
     torch.set_num_threads(_cores())
@@ -70,11 +71,11 @@ def load_library(name: str) -> tuple[dict[str, Any], str | None, dict[str, Any]]
     if name == "e2cnn":
         try:
             import e2cnn
-            import e2cnn.gspaces  # noqa: F401
+            import e2cnn.gspaces
             import e2cnn.kernels.irreps_basis
             import e2cnn.kernels.utils
-            import e2cnn.nn  # noqa: F401
-        except Exception as err:  # noqa: BLE001
+            import e2cnn.nn
+        except Exception as err:  # any failure to import is the reason it is skipped
             return {}, f"e2cnn is not importable ({type(err).__name__}: {err}); {INSTALL_HINT}", {}
         modules["e2cnn"] = e2cnn
         info = {"version": getattr(e2cnn, "__version__", "unknown"), "torch": info["version"],

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import resource
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..info import collect
 

@@ -7,7 +7,8 @@ of the layer's own im2col shape (:func:`shaped_gemm`) shows what that shape cost
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -10,8 +10,9 @@ was skipped), every case, the equivariance measurements, and every target of the
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..fileio import write_json
 from .equivariance import equivariance_cases

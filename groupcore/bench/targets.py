@@ -154,9 +154,7 @@ def _flat(where: dict[str, Any]) -> dict[str, Any]:
     for key, value in where.items():
         if isinstance(value, dict):
             out.update(_flat(value))
-        elif isinstance(value, str) and "*" not in value:
-            out[key] = value
-        elif not isinstance(value, str):
+        elif not isinstance(value, str) or "*" not in value:
             out[key] = value
     return out
 

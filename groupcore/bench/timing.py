@@ -22,7 +22,8 @@ import math
 import statistics
 import time
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Mapping, Union
+from collections.abc import Callable, Mapping
+from typing import Any
 
 __all__ = ["NOISY", "MAX_CALLS", "Elsewhere", "spread", "stats", "per_call", "timeit", "interleaved", "blocking"]
 
@@ -47,7 +48,7 @@ class Elsewhere(ABC):
         """Run the workload ``calls`` times there; the mean seconds per call, timed there."""
 
 
-Candidate = Union[Callable[[], Any], Elsewhere]
+Candidate = Callable[[], Any] | Elsewhere
 
 
 def per_call(fn: Candidate, calls: int = 1) -> float:

@@ -12,7 +12,8 @@ own worker processes (:mod:`~groupcore.bench.peer_process`) and time themselves 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 from scipy import ndimage

@@ -15,7 +15,6 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-
 from numpy.typing import NDArray
 
 __all__ = ["TETRIS_SHAPES", "TETRIS_CLASSES", "tetris3d"]

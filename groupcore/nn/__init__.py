@@ -25,8 +25,17 @@ Examples
 from __future__ import annotations
 
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
-from .conv import (Conv1d, Conv2d, Conv3d, GroupConv1d, GroupConv2d, GroupConv3d, LiftingConv1d, LiftingConv2d,
-                   LiftingConv3d)
+from .conv import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    GroupConv1d,
+    GroupConv2d,
+    GroupConv3d,
+    LiftingConv1d,
+    LiftingConv2d,
+    LiftingConv3d,
+)
 from .dense import Dense, LiftedDense, LiftingDense
 from .frames import FRAMES, frame_action, to_diagonal, to_regular
 from .inputs import TrainingDivergedError
@@ -35,8 +44,17 @@ from .layer import Layer
 from .model import Sequential
 from .norm import GroupBatchNorm
 from .optim import SGD, Adam, Optimizer
-from .pool import (AvgPool1d, AvgPool2d, AvgPool3d, GroupPool, MaxPool1d, MaxPool2d, MaxPool3d, PoolingGeometryError,
-                   pool_geometry_problem)
+from .pool import (
+    AvgPool1d,
+    AvgPool2d,
+    AvgPool3d,
+    GroupPool,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool3d,
+    PoolingGeometryError,
+    pool_geometry_problem,
+)
 from .readout import JointAction, JointReadout, decode_joint, invariant_logits, joint_labels
 from .reference import LiftLayer, equivarify, lift_layer
 from .shape import Dropout, Flatten

@@ -21,7 +21,8 @@ Frames (see :mod:`groupcore.nn.frames`):
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -396,17 +397,19 @@ _GROUP_DOC = """A {d}-d convolution between maps on G: ``(B, C, |G|, {s}) → (B
 
 
 class LiftingConv1d(_LiftingConv):
-    __doc__ = _LIFTING_DOC.format(d=1, s="W", groups="dihedral(1) (reversal) or any group of 1x1 signed matrices",
-                                  example=""">>> layer = LiftingConv1d(gc.dihedral(1), 1, 4, 3, frame="diagonal", seed=0)
+    __doc__ = _LIFTING_DOC.format(
+        d=1, s="W", groups="dihedral(1) (reversal) or any group of 1x1 signed matrices",
+        example=""">>> layer = LiftingConv1d(gc.dihedral(1), 1, 4, 3, frame="diagonal", seed=0)
     >>> layer.index.shape, layer.num_params, layer(np.zeros((2, 1, 9), np.float32)).shape
     ((4, 2, 1, 3), 16, (2, 4, 2, 7))""")
     ndim = 1
 
 
 class LiftingConv2d(_LiftingConv):
-    __doc__ = _LIFTING_DOC.format(d=2, s="H, W", groups="cyclic(n)/dihedral(n) for n in 1, 2, 4 (exact), other "
-                                  "cyclic/dihedral groups (interpolated rotations), Group.from_matrices",
-                                  example=""">>> layer = LiftingConv2d(gc.dihedral(4), 1, 10, 3, frame="diagonal", seed=0)
+    __doc__ = _LIFTING_DOC.format(
+        d=2, s="H, W", groups="cyclic(n)/dihedral(n) for n in 1, 2, 4 (exact), other "
+        "cyclic/dihedral groups (interpolated rotations), Group.from_matrices",
+        example=""">>> layer = LiftingConv2d(gc.dihedral(4), 1, 10, 3, frame="diagonal", seed=0)
     >>> layer.index.shape, layer.num_params
     ((10, 8, 1, 3, 3), 100)
     >>> layer(np.zeros((2, 1, 28, 28), np.float32)).shape
@@ -415,21 +418,24 @@ class LiftingConv2d(_LiftingConv):
 
 
 class LiftingConv3d(_LiftingConv):
-    __doc__ = _LIFTING_DOC.format(d=3, s="D, H, W", groups="octahedral(), full_octahedral(), Group.from_matrices",
-                                  example=""">>> layer = LiftingConv3d(gc.octahedral(), 1, 2, 3, frame="diagonal", seed=0)
+    __doc__ = _LIFTING_DOC.format(
+        d=3, s="D, H, W", groups="octahedral(), full_octahedral(), Group.from_matrices",
+        example=""">>> layer = LiftingConv3d(gc.octahedral(), 1, 2, 3, frame="diagonal", seed=0)
     >>> layer.index.shape, layer.num_params, layer(np.zeros((1, 1, 5, 5, 5), np.float32)).shape
     ((2, 24, 1, 3, 3, 3), 56, (1, 2, 24, 3, 3, 3))""")
     ndim = 3
 
 
 class GroupConv1d(_GroupConv):
-    __doc__ = _GROUP_DOC.format(d=1, s="W", example=""">>> GroupConv1d(gc.dihedral(1), 3, 2, 3, frame="diagonal", seed=0).index.shape
+    __doc__ = _GROUP_DOC.format(
+        d=1, s="W", example=""">>> GroupConv1d(gc.dihedral(1), 3, 2, 3, frame="diagonal", seed=0).index.shape
     (2, 2, 3, 2, 3)""")
     ndim = 1
 
 
 class GroupConv2d(_GroupConv):
-    __doc__ = _GROUP_DOC.format(d=2, s="H, W", example=""">>> layer = GroupConv2d(gc.cyclic(4), 10, 10, 3, frame="diagonal", seed=0)
+    __doc__ = _GROUP_DOC.format(
+        d=2, s="H, W", example=""">>> layer = GroupConv2d(gc.cyclic(4), 10, 10, 3, frame="diagonal", seed=0)
     >>> layer.index.shape, layer.num_params
     ((10, 4, 10, 4, 3, 3), 3610)
     >>> GroupConv2d(gc.quaternion(), 2, 2, 3, frame="regular").num_params    # any group, regular frame
@@ -438,6 +444,7 @@ class GroupConv2d(_GroupConv):
 
 
 class GroupConv3d(_GroupConv):
-    __doc__ = _GROUP_DOC.format(d=3, s="D, H, W", example=""">>> GroupConv3d(gc.octahedral(), 2, 2, 3, frame="diagonal", seed=0).num_params
+    __doc__ = _GROUP_DOC.format(
+        d=3, s="D, H, W", example=""">>> GroupConv3d(gc.octahedral(), 2, 2, 3, frame="diagonal", seed=0).num_params
     2594""")
     ndim = 3

@@ -31,7 +31,8 @@ import importlib
 import json
 import os
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -287,12 +288,12 @@ def _read_spec(npz: NpzReader, where: str) -> tuple[int, dict[str, Any], int]:
 def _human(n: int) -> str:
     if n < 1024:
         return f"{n} bytes"
-    size, unit = float(n), "bytes"
+    size = float(n)
     for unit in ("KiB", "MiB", "GiB", "TiB"):
         size /= 1024
         if size < 1024:
-            break
-    return f"{size:.3g} {unit}"
+            return f"{size:.3g} {unit}"
+    return f"{size:.3g} TiB"
 
 
 def _build(spec: dict[str, Any], n_leaves: int, where: str) -> Layer:
@@ -400,7 +401,7 @@ def load(path: str | os.PathLike[str], backend: Any = None, dtype: str | None = 
     try:
         with NpzReader(path) as npz:
             _check_headers(npz.headers, where)
-            version, spec, n_leaves = _read_spec(npz, where)
+            _, spec, n_leaves = _read_spec(npz, where)
             arrays = {name: npz.read(name) for name in npz.headers}
     except NpzFormatError as err:
         raise ModelFileError(where, err.problem) from None

@@ -72,7 +72,8 @@ class Sequential(Layer):
             try:
                 out = layer.propagate(action)
             except ValueError as err:
-                raise ValueError(f"layer {i} ({type(layer).__name__}) does not fit the layers before it: {err}") from None
+                raise ValueError(f"layer {i} ({type(layer).__name__}) does not fit the layers before it: "
+                                 f"{err}") from None
             broken = broken or (action is not None and out is None)
             action = out
         self._actions = (None if broken else start, None if broken else action)

@@ -12,7 +12,8 @@ the layers before it: a pool declaring ``frame="regular"`` where G moves the gri
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..backends import kernels
 from ..grid_action import GridAction
@@ -48,7 +49,8 @@ def pool_geometry_problem(shape: Sequence[int], size: int, stride: int, padding:
     >>> pool_geometry_problem((24, 24), 2, 2, 0) is None
     True
     >>> print(pool_geometry_problem((25, 25), 2, 2, 0))
-    pooling windows of 2 every 2 points on axis 0 (25 points, padding 0) leaves 1 point(s) uncovered on one side only, so transforming the input moves the pooling grid; pick (n + 2·padding - size) divisible by stride
+    pooling windows of 2 every 2 points on axis 0 (25 points, padding 0) leaves 1 point(s) uncovered on one side only,
+    so transforming the input moves the pooling grid; pick (n + 2·padding - size) divisible by stride
     """
     for axis, n in enumerate(shape):
         extent = int(n) + 2 * padding - size
@@ -238,7 +240,9 @@ class MaxPool2d(_MaxPool):
     >>> MaxPool2d(2, input_size=(25, 25))
     Traceback (most recent call last):
     ...
-    groupcore.nn.pool.PoolingGeometryError: MaxPool2d: pooling windows of 2 every 2 points on axis 0 (25 points, padding 0) leaves 1 point(s) uncovered on one side only, so transforming the input moves the pooling grid; pick (n + 2·padding - size) divisible by stride (or pass allow_approximate=True)
+    groupcore.nn.pool.PoolingGeometryError: MaxPool2d: pooling windows of 2 every 2 points on axis 0 (25 points,
+    padding 0) leaves 1 point(s) uncovered on one side only, so transforming the input moves the pooling grid;
+    pick (n + 2·padding - size) divisible by stride (or pass allow_approximate=True)
     """
 
     ndim = 2

@@ -10,7 +10,8 @@ Examples
 from __future__ import annotations
 
 import sys
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 __all__ = ["progress_bar", "set_loss", "close_bar"]
 

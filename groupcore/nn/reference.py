@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from ..errors import NotAnActionError
 from ..grid_action import GridAction
 from ..group import Group
@@ -42,7 +40,7 @@ class LiftLayer(Layer):
 
     Examples
     --------
-    >>> import groupcore as gc
+    >>> import numpy as np, groupcore as gc
     >>> from groupcore import nn
     >>> G = gc.cyclic(4)
     >>> lifted = lift_layer(nn.Conv2d(1, 2, 3, seed=0), G, gc.GridAction(G))
@@ -152,7 +150,7 @@ def lift_layer(f_tilde: Layer | Callable[[Any], Any], G: Group, action: Any,
 
     Examples
     --------
-    >>> import groupcore as gc
+    >>> import numpy as np, groupcore as gc
     >>> from groupcore import nn
     >>> G = gc.cyclic(2)
     >>> f = lift_layer(lambda x: x[:, :, :1], G, gc.Action.regular(G))
@@ -170,7 +168,7 @@ def equivarify(model: Layer | Callable[[Any], Any], action: Any, output_action: 
 
     Examples
     --------
-    >>> import groupcore as gc
+    >>> import numpy as np, groupcore as gc
     >>> from groupcore import nn
     >>> G = gc.dihedral(4)
     >>> net = nn.Sequential(nn.Conv2d(1, 3, 3, seed=0), nn.ReLU(), nn.Flatten(), nn.Dense(75, 4, seed=1))

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -217,7 +218,7 @@ FOREIGN: dict[str, tuple[Callable[[Path], Any], str]] = {
     "text": (lambda p: p.write_text("hello, world\n"), "not a readable .npz archive: it is text, starting 'hello"),
     "empty": (lambda p: p.write_bytes(b""), "not a readable .npz archive: the file is empty"),
     "binary-junk": (lambda p: p.write_bytes(bytes(range(256))), "it starts with the bytes 00 01 02"),
-    "a-single-npy": (lambda p: np.save(open(p, "wb"), np.zeros(3)), "a single .npy array, not an .npz archive"),
+    "a-single-npy": (lambda p: _save_npy(p, np.zeros(3)), "a single .npy array, not an .npz archive"),
     "zip-magic-only": (lambda p: p.write_bytes(b"PK\x03\x04" + bytes(60)), "a damaged zip file"),
     "a-zip-of-text": (lambda p: _zip_with(p, "notes.txt", b"hi"), "member 'notes.txt' is not an .npy array"),
     "header-lies-about-the-shape": (lambda p: _zip_with(p, "spec.npy", _npy_header("<f8", (10**9,)) + bytes(8)),
@@ -236,6 +237,11 @@ def _zip_with(path: Path, name: str, data: bytes) -> None:
     import zipfile
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr(name, data)
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    with open(path, "wb") as f:          # np.save(path, ...) would append ".npy" to the name
+        np.save(f, array)
 
 
 @pytest.mark.parametrize("case", list(FOREIGN))
@@ -407,7 +413,7 @@ INVALID_EDITS: dict[str, Callable[[np.ndarray], np.ndarray | None]] = {
        edit=st.sampled_from(list(INVALID_EDITS)), sign=st.booleans(), value=st.floats(-1e6, 1e6))
 def test_damaged_arrays_never_load_wrongly(key: str, edit: str, sign: bool, value: float,
                                            saved: tuple[Path, Arrays, np.ndarray], tmp_path: Path) -> None:
-    path, arrays, reference = saved
+    _, arrays, reference = saved
     base = without(arrays, "checksum")
     try:
         new = INVALID_EDITS[edit](base[key])
@@ -446,7 +452,7 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 def test_damaged_specs_never_load_wrongly(data: st.DataObject, sign: bool, saved: tuple[Path, Arrays, np.ndarray],
                                           tmp_path: Path) -> None:
     """Unsigned (damaged): refused or unchanged. Signed (forged): refused, or a model that runs, in bounded memory."""
-    path, arrays, reference = saved
+    _, arrays, reference = saved
     spec = json.loads(str(arrays["spec"]))
     place = data.draw(st.sampled_from(_paths(spec)[1:]), label="place")
     parent = spec

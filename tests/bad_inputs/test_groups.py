@@ -7,7 +7,8 @@ below a few megabytes where building the group would take gigabytes.
 from __future__ import annotations
 
 import tracemalloc
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest

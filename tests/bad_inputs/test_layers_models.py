@@ -7,7 +7,8 @@ than the model's are moved explicitly and give the same results.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest

@@ -9,16 +9,28 @@ from __future__ import annotations
 import argparse
 import re
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import sympy as sp
 
 import groupcore as gc
 from groupcore.cli import main
-from groupcore.proofs import (DerivationError, Proof, Rule, Step, SymbolicTooLargeError, check_lemma_exhaustive,
-                              check_proof, lemma_system, verify_groups, verify_layerwise, verify_lemma)
+from groupcore.proofs import (
+    DerivationError,
+    Proof,
+    Rule,
+    Step,
+    SymbolicTooLargeError,
+    check_lemma_exhaustive,
+    check_proof,
+    lemma_system,
+    verify_groups,
+    verify_layerwise,
+    verify_lemma,
+)
 from groupcore.proofs.cli import parse_bytes
 from groupcore.proofs.report import check_verifiable
 from groupcore.proofs.terms import Term, Var, atom, e, mul

@@ -7,7 +7,8 @@ with a message naming the argument, what is wrong, and how to fix it.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest

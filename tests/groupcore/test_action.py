@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import groupcore as gc
 
@@ -89,7 +90,8 @@ def test_natural_action() -> None:
 def test_not_compatible_names_witness() -> None:
     C4 = gc.cyclic(4)
     bad = np.array([[0, 1], [1, 0], [1, 0], [1, 0]])       # r² would have to act trivially
-    with pytest.raises(gc.ActionAxiomError, match=r"not an action: \((\d)·(\d)\)·(\d) = \d but \1·\(\2·\3\) = \d") as info:
+    witness = r"not an action: \((\d)·(\d)\)·(\d) = \d but \1·\(\2·\3\) = \d"
+    with pytest.raises(gc.ActionAxiomError, match=witness) as info:
         gc.Action.from_table(C4, bad)
     g, h, x = info.value.witness
     assert bad[C4.table[g, h], x] != bad[g, bad[h, x]]

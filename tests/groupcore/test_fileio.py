@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from groupcore.fileio import (OutputPathError, atomic_open, check_file_target, check_folder_target, write_json,
-                              write_text)
+from groupcore.fileio import (
+    OutputPathError,
+    atomic_open,
+    check_file_target,
+    check_folder_target,
+    write_json,
+    write_text,
+)
 
 
 def test_new_files_get_the_default_permissions(tmp_path: Path) -> None:
@@ -29,10 +35,9 @@ def test_existing_permissions_are_kept(tmp_path: Path) -> None:
 
 def test_an_error_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
     path = write_text(tmp_path / "keep.txt", "old")
-    with pytest.raises(RuntimeError, match="boom"):
-        with atomic_open(path) as f:
-            f.write(b"new")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"), atomic_open(path) as f:
+        f.write(b"new")
+        raise RuntimeError("boom")
     assert path.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
 
 

@@ -122,8 +122,8 @@ def test_cube_symmetries_on_voxels(make, size: int) -> None:
 def test_octahedral_quarter_turn_is_rot90() -> None:
     O = gc.octahedral()
     # The quarter turn about the depth axis acts on the (row, column) planes like np.rot90.
-    quarter = [g for g in range(O.order)
-               if np.array_equal(O.matrices[g], [[1, 0, 0], [0, 0, -1], [0, 1, 0]])][0]
+    quarter = next(g for g in range(O.order)
+                   if np.array_equal(O.matrices[g], [[1, 0, 0], [0, 0, -1], [0, 1, 0]]))
     vox = np.random.default_rng(0).random((4, 4, 4))
     assert np.array_equal(gc.Action.on_grid(O, (4, 4, 4)).apply(quarter, vox), np.rot90(vox, 1, axes=(1, 2)))
 

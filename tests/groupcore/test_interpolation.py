@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from groupcore.interpolation import (BOUNDARY_MODES, axis_taps, check_order_and_mode, disk_mask,
-                                     interpolation_matrix, prefilter_matrix, source_coordinates)
+from groupcore.interpolation import (
+    BOUNDARY_MODES,
+    axis_taps,
+    check_order_and_mode,
+    disk_mask,
+    interpolation_matrix,
+    prefilter_matrix,
+    source_coordinates,
+)
 
 SHAPES = [(9, 9), (8, 8), (7, 10), (1, 1), (2, 2)]
 ANGLES = [30.0, 45.0, 60.0, 360 * 3 / 7, 200.0]
@@ -83,7 +90,7 @@ def test_axis_taps_partition_of_unity_inside() -> None:
 
 
 def test_constant_mode_zero_outside() -> None:
-    taps, weights = axis_taps(np.array([-0.5, 9.5, 4.0]), 10, 1, "constant")
+    _, weights = axis_taps(np.array([-0.5, 9.5, 4.0]), 10, 1, "constant")
     assert np.all(weights[:2] == 0.0) and weights[2].sum() == 1.0
 
 

@@ -7,8 +7,8 @@ import pytest
 from scipy import ndimage
 
 import groupcore as gc
-from groupcore.interpolation import disk_mask
 from groupcore.defect import smooth_images
+from groupcore.interpolation import disk_mask
 
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
 

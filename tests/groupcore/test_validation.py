@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import groupcore as gc
 from groupcore.validation import magma_generators, validate_table
@@ -18,7 +19,8 @@ LOOP5 = np.array([[0, 1, 2, 3, 4],
 
 
 def test_non_associative_names_a_failing_triple() -> None:
-    with pytest.raises(gc.GroupAxiomError, match=r"not associative: \((\d)·(\d)\)·(\d) = \d but \1·\(\2·\3\) = \d") as info:
+    witness = r"not associative: \((\d)·(\d)\)·(\d) = \d but \1·\(\2·\3\) = \d"
+    with pytest.raises(gc.GroupAxiomError, match=witness) as info:
         gc.Group.from_table(LOOP5)
     x, s, y = info.value.witness
     assert info.value.axiom == "associativity"

@@ -8,8 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import groupcore as gc
-from groupcore.proofs import LemmaCheckError, check_lemma_exhaustive, lemma_system, solve_by_components, verify_lemma
-from groupcore.proofs import exhaustive
+from groupcore.proofs import (
+    LemmaCheckError,
+    check_lemma_exhaustive,
+    exhaustive,
+    lemma_system,
+    solve_by_components,
+    verify_lemma,
+)
 from groupcore.proofs import strategies as gst
 from groupcore.proofs.system import LemmaSystem
 

@@ -6,7 +6,8 @@ Each framework's tests skip when it is not installed; CI installs both (CPU buil
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -92,7 +93,7 @@ def test_a_lifted_torch_model_passes_and_a_planted_bug_fails(name: str) -> None:
 @needs_torch
 @pytest.mark.parametrize("name", ["C4", "D4", "S3"])
 def test_equivariant_torch_maps_pass_and_broken_ones_fail(name: str) -> None:
-    G, act_in, _, _, x = _case(name)
+    _, act_in, _, _, x = _case(name)
     if name == "S3":                                                 # DeepSets: per point plus the set's mean
         good = lambda t: torch.tanh(t) + t.mean(dim=-2, keepdim=True)
         bad = lambda t: good(t) + torch.arange(3.0)[:, None] * t     # a position-dependent term

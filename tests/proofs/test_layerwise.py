@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import groupcore as gc
-from groupcore.proofs import LayerwiseCertificate, LemmaCheckError, verify_layerwise
-from groupcore.proofs import layerwise
+from groupcore.proofs import LayerwiseCertificate, LemmaCheckError, layerwise, verify_layerwise
 from groupcore.proofs import strategies as gst
 
 

@@ -66,7 +66,7 @@ def test_lift_is_the_only_equivariant_map_with_projection_F(case: tuple[gc.Group
 @given(lemma_inputs())
 def test_coefficient_matrix_has_full_column_rank_in_floating_point(case: tuple[gc.Group, gc.Action, np.ndarray]
                                                                    ) -> None:
-    G, action, _ = case
+    _, action, _ = case
     system = lemma_system(action)
     rows = system.n_equations
     A = np.zeros((rows, system.n_unknowns))

@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from groupcore.proofs import (RotationFact, grid_rotation_status, prove_quarter_turns_exact,
-                              prove_rotation_composition, rotation_facts, rotation_matrix)
+from groupcore.proofs import (
+    RotationFact,
+    grid_rotation_status,
+    prove_quarter_turns_exact,
+    prove_rotation_composition,
+    rotation_facts,
+    rotation_matrix,
+)
 
 
 def test_composition_and_quarter_turns() -> None:

@@ -9,8 +9,14 @@ import pytest
 import sympy as sp
 
 import groupcore as gc
-from groupcore.proofs import LemmaCertificate, LemmaCheckError, SymbolicTooLargeError, lemma_system, verify_lemma
-from groupcore.proofs import symbolic
+from groupcore.proofs import (
+    LemmaCertificate,
+    LemmaCheckError,
+    SymbolicTooLargeError,
+    lemma_system,
+    symbolic,
+    verify_lemma,
+)
 from groupcore.proofs.system import LemmaSystem
 
 

@@ -70,7 +70,7 @@ def test_float32_pooling_keeps_dtype_and_matches(backend, rng, checks, geometry)
 
 
 def test_max_pool_routes_ties_to_first_offset(backend):
-    y, state = max_pool(backend.asarray(np.ones((1, 1, 2, 2))), 2, 2)
+    _, state = max_pool(backend.asarray(np.ones((1, 1, 2, 2))), 2, 2)
     gx = max_pool_backward(backend.asarray(np.full((1, 1, 1, 1), 3.0)), state)
     assert backend.to_numpy(gx)[0, 0].tolist() == [[3.0, 0.0], [0.0, 0.0]]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest

@@ -144,5 +144,5 @@ def test_emnist_images_are_transposed(tmp_path: Path) -> None:
     path = tmp_path / "emnist-letters-train-images-idx3-ubyte.gz"
     assert (load_idx(path).images == images.transpose(0, 2, 1)).all()          # by name
     assert (load_idx(path, transpose=False).images == images).all()
-    plain, _ = _pair(tmp_path, size=(3, 2))
+    _pair(tmp_path, size=(3, 2))
     assert load_idx(tmp_path / "train-images-idx3-ubyte", transpose=True).images.shape == (5, 2, 3)

@@ -7,8 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from groupcore.datasets import (MNIST_ENV_VAR, DatasetFormatError, DatasetUnavailableError, MnistSplits,
-                                load_embedded, load_mnist, load_mnist_rot_like, mnist_data_dir)
+from groupcore.datasets import (
+    MNIST_ENV_VAR,
+    DatasetFormatError,
+    DatasetUnavailableError,
+    MnistSplits,
+    load_embedded,
+    load_mnist,
+    load_mnist_rot_like,
+    mnist_data_dir,
+)
 
 # Class counts from ../shared/data/README.md.
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import groupcore as gc
-from groupcore.datasets import (Dataset, apply_elements, augment, random_rotations, rotate_angles, rotate_exact)
+from groupcore.datasets import Dataset, apply_elements, augment, random_rotations, rotate_angles, rotate_exact
 
 # C2 and D1 share one table: listed together, they check that the name tells them apart.
 EXACT = {"C2": lambda: gc.cyclic(2), "D1": lambda: gc.dihedral(1), "C4": lambda: gc.cyclic(4),

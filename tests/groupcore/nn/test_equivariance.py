@@ -12,8 +12,8 @@ import pytest
 
 import groupcore as gc
 from groupcore import nn
-from groupcore.proofs import assert_equivariant, equivariance_error
 from groupcore.defect import smooth_images
+from groupcore.proofs import assert_equivariant, equivariance_error
 
 DTYPES = ["float64", "float32"]
 rng = np.random.default_rng(3)

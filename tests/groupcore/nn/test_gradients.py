@@ -84,7 +84,7 @@ def test_black_box_lift(exact_group, output, fd_error):
 
 
 def test_four_layer_model(exact_group, frame, fd_error):
-    G, n = exact_group, exact_group.order
+    G = exact_group
     net = f64(nn.Sequential(
         nn.LiftingConv2d(G, 1, 3, 3, frame=frame, seed=0), nn.ReLU(),
         nn.GroupConv2d(G, 3, 3, 3, frame=frame, padding=1, seed=1), nn.GroupBatchNorm(3), nn.Tanh(),

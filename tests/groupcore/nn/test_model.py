@@ -115,8 +115,9 @@ def quadratic_step(opt: nn.Optimizer, steps: int) -> float:
     return float((d(x) ** 2).sum())
 
 
-@pytest.mark.parametrize("opt", [nn.SGD(lr=0.1), nn.SGD(lr=0.1, momentum=0.9), nn.SGD(lr=0.1, momentum=0.5, nesterov=True),
-                                 nn.Adam(lr=0.05)], ids=["sgd", "momentum", "nesterov", "adam"])
+@pytest.mark.parametrize("opt", [nn.SGD(lr=0.1), nn.SGD(lr=0.1, momentum=0.9),
+                                 nn.SGD(lr=0.1, momentum=0.5, nesterov=True), nn.Adam(lr=0.05)],
+                         ids=["sgd", "momentum", "nesterov", "adam"])
 def test_optimizers_decrease_a_quadratic(opt):
     start = quadratic_step(nn.SGD(lr=1e-12), 1)
     assert quadratic_step(opt, 100) < 1e-2 * start
@@ -211,8 +212,8 @@ def test_pooling_checks_at_the_first_forward_and_allows_opt_out():
 
 
 def test_sequential_refuses_mixed_groups_or_frames():
-    with pytest.raises(ValueError, match="layer 1 .*built for C4 on the G axis and on the grid.*input is acted on by C4 "
-                                         "on the G axis only.*one group acting one way .* and one frame"):
+    with pytest.raises(ValueError, match="layer 1 .*built for C4 on the G axis and on the grid.*input is acted on "
+                                         "by C4 on the G axis only.*one group acting one way .* and one frame"):
         nn.Sequential(nn.LiftingConv2d(gc.cyclic(4), 1, 2, 3, frame="regular"),
                       nn.GroupConv2d(gc.cyclic(4), 2, 2, 3, frame="diagonal"))
     with pytest.raises(ValueError, match="built for D4 .* acted on by C4"):
