@@ -7,7 +7,7 @@ A 3-tap correlation producing 2 outputs from 4 inputs takes 4 multiplications in
 independent GEMMs ``(tiles, C) @ (C, O)``, one batched ``matmul``. The transforms are separable:
 one pass per axis, each four vectorised adds or subtracts over strided views of channels-last
 arrays (the coefficients of ``Bᵀ`` and ``Aᵀ`` are 0 and ±1, so they are exact; ``G`` holds
-halves, applied once per call to the filters in float64).
+halves, applied to the filters once per call).
 
 Examples
 --------
@@ -21,15 +21,13 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import math
+from collections.abc import Callable
 from itertools import product
 
 import numpy as np
 
 __all__ = ["correlate3", "tiles", "transform_filters"]
-
-_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 
 Scratch = Callable[[str, tuple[int, ...], np.dtype], np.ndarray]
 
@@ -41,12 +39,22 @@ def transform_filters(w: np.ndarray) -> np.ndarray:
     --------
     >>> transform_filters(np.ones((2, 5, 3))).shape
     (4, 5, 2)
+    >>> transform_filters(np.arange(3.0).reshape(1, 1, 3))[:, 0, 0].tolist()
+    [0.0, 1.5, 0.5, 2.0]
     """
     o, c, d = w.shape[0], w.shape[1], w.ndim - 2
-    u = np.moveaxis(w.astype(np.float64), (0, 1), (-1, -2))       # (3, …, 3, C, O)
+    u = np.ascontiguousarray(np.moveaxis(w, (0, 1), (-1, -2)))       # (3, …, 3, C, O)
     for axis in range(d):
-        u = np.moveaxis(np.tensordot(_G, u, axes=([1], [axis])), 0, axis)
-    return np.ascontiguousarray(u.reshape(4 ** d, c, o), dtype=w.dtype)
+        src = np.moveaxis(u, axis, 0)
+        u = np.empty(src.shape[1:axis + 1] + (4,) + src.shape[axis + 1:], w.dtype)
+        dst = np.moveaxis(u, axis, 0)
+        dst[0] = src[0]
+        np.add(src[0], src[2], out=dst[1])
+        np.subtract(dst[1], src[1], out=dst[2])
+        dst[1] += src[1]
+        dst[1:3] *= 0.5
+        dst[3] = src[2]
+    return u.reshape(4 ** d, c, o)
 
 
 def tiles(out: tuple[int, ...]) -> tuple[int, ...]:
