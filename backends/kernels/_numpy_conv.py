@@ -1,23 +1,20 @@
-"""NumPy fast path of :mod:`.conv`: Winograd, im2col and in-place shifted GEMMs, micro-batched.
+"""NumPy fast path of :mod:`.conv`: Winograd or strided im2col, micro-batched on two threads.
 
 For 1-, 2- and 3-d inputs ``(B, C, *S)`` alike, each micro-batch of ``n`` images is copied once
 into a zero-padded scratch buffer, then:
 
-- Forward, 3-wide kernels with at least ``_WINOGRAD_MIN_CHANNELS`` input and output channels
-  and ``_WINOGRAD_MIN_SIZE`` outputs per axis: Winograd F(2, 3) along every axis
-  (:mod:`._winograd`), 2.25× fewer multiply-adds in 2-d and 3.4× in 3-d; on fewer channels or
-  smaller grids its transforms cost more than they save (measured: 1.5× faster than im2col at
-  80 channels on 24×24, 0.75× at 40 channels on 6×6).
-- Forward, other kernels: im2col ``(n·prod(S_out), prod(kernel)·C)`` by one copy from an
-  ``as_strided`` view of a channels-last buffer (inner runs of ``k_last·C`` values), or by
-  ``prod(kernel)·C`` slab copies of a channels-first one when ``k_last·C < 16``; one GEMM per
-  image, written by ``matmul(..., out=)`` straight into the channels-first result.
-- Weight gradient: in the channels-last buffer read as rows ``(n·P, C)`` (``P`` points of the
-  padded grid), the input rows that kernel tap ``a`` meets form one contiguous slice shifted by
-  ``pos(a)``, so tap ``a``'s gradient is one GEMM ``X_aᵀ·gY`` over it, accumulated in place by
-  BLAS (``beta = 1``), with ``gY`` laid out on the padded grid (zero at the points past the valid
-  output). No im2col matrix; it pays while the padded grid has at most ``_MAX_WASTE`` points
-  per output point, else the im2col above serves.
+- 3-wide kernels where Winograd pays (:func:`winograd_pays`: enough channels and outputs per
+  axis): Winograd F(2, 3) along every axis (:mod:`._winograd`), 2.25× fewer multiply-adds in
+  2-d and 3.4× in 3-d. On few channels or small grids its transforms cost more than they save
+  (measured, one thread, 16 images: 1.5× faster than im2col at 80 channels on 26×26, 1.2× at 40
+  on 26×26, 0.75× at 40 on 8×8).
+- Other kernels: im2col ``(n·prod(S_out), prod(kernel)·C)`` by one copy from an ``as_strided``
+  view of a channels-last buffer (inner runs of ``k_last·C`` values), or by ``prod(kernel)·C``
+  slab copies of a channels-first one when ``k_last·C < 16``; one GEMM per image, written by
+  ``matmul(..., out=)`` straight into the channels-first result.
+- Weight gradient: the same im2col, one GEMM per image against the output gradient. (Per-tap
+  GEMMs over shifted row slices, accumulated in place by BLAS with ``beta = 1``, avoid the
+  im2col copy but were 15–25% slower here: their ``C × O`` outputs are too small.)
 - Input gradient: the correlation of the zero-bordered output gradient with the flipped,
   transposed filter bank, by the same forward routine (no col2im).
 
@@ -29,7 +26,6 @@ writes each one whole (zero borders included) before reading it; nothing returne
 
 from __future__ import annotations
 
-import functools
 import math
 import threading
 from collections.abc import Callable
@@ -37,7 +33,6 @@ from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
-from scipy.linalg import blas
 
 from . import _threads, _winograd
 
@@ -45,17 +40,16 @@ __all__ = ["correlate", "correlate_backward"]
 
 _CHUNK_BYTES = 1 << 20
 _SLAB_MAX_ROW = 16          # below k_last·C values per row, slab copies beat row copies
-_MAX_WASTE = 1.25           # shifted GEMMs while the padded grid has at most this many points per output
-_WINOGRAD_MIN_CHANNELS = 64  # Winograd from this many input and output channels ...
-_WINOGRAD_MIN_SIZE = 8       # ... and outputs per axis (below, its transforms cost more than they save)
+_WINOGRAD_MIN_CHANNELS = 32  # see winograd_pays
+_WINOGRAD_MIN_WORK = 512     # channels x outputs per axis
 _MAX_BUFFERS = 64           # scratch arrays kept per thread (oldest dropped first)
-_GEMM = {np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm}
+_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _local = threading.local()
 
 
 def supports(dtype: Any) -> bool:
-    """Whether this path handles ``dtype`` (the BLAS GEMMs: float32 and float64)."""
-    return np.dtype(dtype) in _GEMM
+    """Whether this path handles ``dtype`` (those of the BLAS GEMMs: float32 and float64)."""
+    return np.dtype(dtype) in _DTYPES
 
 
 def _buffer(tag: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -89,10 +83,10 @@ def _pad_into(buf: np.ndarray, x: np.ndarray, lo: tuple[int, ...], first_axis: i
 
 
 class _Geometry:
-    """Padding, output size, micro-batches and the padded grid's row arithmetic of one correlation.
+    """Padding, output size and micro-batches of one correlation.
 
     ``pads`` may be negative (the input is cropped). ``starts`` lists the first image of each
-    micro-batch of ``batch`` images; ``offsets`` are the kernel taps' row shifts, row-major.
+    micro-batch of ``batch`` images.
     """
 
     def __init__(self, x: np.ndarray, kernel: tuple[int, ...], pads: tuple[int, ...],
@@ -104,27 +98,11 @@ class _Geometry:
         self.padded = tuple(int(s) + 2 * p for s, p in zip(self.x.shape[2:], self.grow))
         self.out = tuple(s - k + 1 for s, k in zip(self.padded, kernel))
         self.P = math.prod(self.padded)
-        self.strides = tuple(math.prod(self.padded[i + 1:]) for i in range(len(kernel)))
         b = int(x.shape[0])
         per_image = per_image_values(self.P, math.prod(self.out)) * x.dtype.itemsize
         chunks = max(-(-b * per_image // _CHUNK_BYTES), min(b, 2))     # two at least, for two threads
         self.batch = -(-b // chunks)          # equal chunks: 8 + 8 rather than 10 + 6
         self.starts = list(range(0, b, self.batch))
-
-    @functools.cached_property
-    def offsets(self) -> list[int]:
-        """The row shift of every kernel tap, row-major."""
-        return [sum(i * s for i, s in zip(a, self.strides)) for a in np.ndindex(*self.kernel)]
-
-    def rows(self, n: int) -> int:
-        """Rows ``M`` of the padded-grid output of ``n`` images (up to the last valid point)."""
-        return (n - 1) * self.P + sum((m - 1) * s for m, s in zip(self.out, self.strides)) + 1
-
-    def valid(self, full: np.ndarray, n: int) -> np.ndarray:
-        """The valid points ``(n, O, *out)`` of a padded-grid output ``full`` ``(O, M)`` (a view)."""
-        s = full.itemsize
-        return as_strided(full, (n, full.shape[0]) + self.out,
-                          (self.P * s, full.strides[0]) + tuple(t * s for t in self.strides))
 
     def channels_last(self, b0: int, n: int, spans: tuple[int, ...] | None = None) -> np.ndarray:
         """Images ``b0 .. b0+n`` zero-padded, channels last ``(n, *spans, C)`` (scratch); ``spans``
@@ -133,10 +111,6 @@ class _Geometry:
         buf = _buffer("x", (n,) + spans + (self.c,), self.x.dtype)
         _pad_into(buf, np.moveaxis(self.x[b0:b0 + n], 1, -1), self.grow, 1)
         return buf
-
-    def input_rows(self, b0: int, n: int) -> np.ndarray:
-        """Images ``b0 .. b0+n`` zero-padded, channels last, as rows ``(n·P, C)`` (scratch)."""
-        return self.channels_last(b0, n).reshape(n * self.P, self.c)
 
 
 def _im2col(g: _Geometry, b0: int, n: int) -> np.ndarray:
@@ -198,23 +172,34 @@ def _correlate_winograd(x: np.ndarray, w: np.ndarray, pads: tuple[int, ...]) -> 
     return y
 
 
+def winograd_pays(c: int, o: int, out: tuple[int, ...], kernel: tuple[int, ...]) -> bool:
+    """Whether Winograd beats im2col for ``c → o`` channels, output size ``out``, ``kernel``.
+
+    3-wide kernels on every axis, at least ``_WINOGRAD_MIN_CHANNELS`` input and output
+    channels, and ``min(c, o)·min(out) >= _WINOGRAD_MIN_WORK``: the multiplications saved grow
+    with the channels (GEMM work per point ∝ ``c·o``, transforms ∝ ``c + o``), and the tiles'
+    share of the transforms' fixed costs falls with the grid.
+
+    Examples
+    --------
+    >>> winograd_pays(80, 80, (24, 24), (3, 3)), winograd_pays(40, 40, (8, 8), (3, 3))
+    (True, False)
+    """
+    least = min(c, o)
+    return set(kernel) == {3} and least >= _WINOGRAD_MIN_CHANNELS and least * min(out) >= _WINOGRAD_MIN_WORK
+
+
 def correlate(x: np.ndarray, w: np.ndarray, pads: tuple[int, ...]) -> np.ndarray:
     """Cross-correlation with per-axis padding (negative crops); channels-first in and out (contiguous)."""
-    out = [int(n) + 2 * p - 2 for n, p in zip(x.shape[2:], pads)]
-    if set(w.shape[2:]) == {3} and min(x.shape[1], w.shape[0]) >= _WINOGRAD_MIN_CHANNELS \
-            and min(out) >= _WINOGRAD_MIN_SIZE:
+    kernel = tuple(int(k) for k in w.shape[2:])
+    out = tuple(int(n) + 2 * p - k + 1 for n, p, k in zip(x.shape[2:], pads, kernel))
+    if winograd_pays(int(x.shape[1]), int(w.shape[0]), out, kernel):
         return _correlate_winograd(x, w, pads)
     return _correlate_im2col(x, w, pads)
 
 
-def _waste(sizes: tuple[int, ...], kernel: tuple[int, ...], padding: int) -> float:
-    """Points of the padded grid per valid output point (what shifted GEMMs compute per output)."""
-    padded = [int(s) + 2 * padding for s in sizes]
-    return math.prod(padded) / math.prod(p - int(k) + 1 for p, k in zip(padded, kernel))
-
-
-def _weight_grad_im2col(x: np.ndarray, w: np.ndarray, gy: np.ndarray, pads: tuple[int, ...]) -> np.ndarray:
-    """``gw`` by im2col: one GEMM per micro-batch with ``K = n·prod(out)``."""
+def _weight_grad(x: np.ndarray, w: np.ndarray, gy: np.ndarray, pads: tuple[int, ...]) -> np.ndarray:
+    """``gw`` of :func:`correlate`: im2col, one GEMM per image with ``K = prod(out)``, summed."""
     b, c, o = x.shape[0], x.shape[1], w.shape[0]
     kernel = tuple(int(k) for k in w.shape[2:])
     g = _Geometry(x, kernel, pads, lambda p, q: q * c * math.prod(kernel))
@@ -229,34 +214,10 @@ def _weight_grad_im2col(x: np.ndarray, w: np.ndarray, gy: np.ndarray, pads: tupl
     return np.ascontiguousarray(np.moveaxis(gwm.reshape((o,) + kernel + (c,)), -1, 1))
 
 
-def _weight_grad_shifted(x: np.ndarray, w: np.ndarray, gy: np.ndarray, pads: tuple[int, ...]) -> np.ndarray:
-    """``gw`` by one GEMM ``X_a^T·gY`` per tap over the shifted row slices (``K = M``)."""
-    b, c, o = x.shape[0], x.shape[1], w.shape[0]
-    g = _Geometry(x, tuple(int(k) for k in w.shape[2:]), pads, lambda p, q: p * (c + o))
-    gemm = _GEMM[x.dtype]
-
-    def chunk_sum(starts: list[int]) -> np.ndarray:         # (taps, O, C): [t].T is tap t's (C, O)
-        acc = np.zeros((len(g.offsets), o, c), x.dtype)
-        for b0 in starts:
-            n = min(g.batch, b - b0)
-            rows, m = g.input_rows(b0, n), g.rows(n)
-            full = _buffer("gy", (o, m), x.dtype)
-            full.fill(0)
-            np.copyto(g.valid(full, n), gy[b0:b0 + n])
-            for t, off in enumerate(g.offsets):
-                gemm(1.0, rows[off:off + m].T, full.T, beta=1.0, c=acc[t].T, overwrite_c=True)
-        return acc
-
-    acc = sum(_threads.split([g.starts[0::2], g.starts[1::2]], chunk_sum))
-    return np.ascontiguousarray(np.moveaxis(acc, 0, -1)).reshape(w.shape)
-
-
 def correlate_backward(x: np.ndarray, w: np.ndarray, gy: np.ndarray, padding: int,
                        need_gx: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
     """``(gx, gw)`` of :func:`correlate` with equal padding ``padding`` on every axis."""
-    pads = (padding,) * (x.ndim - 2)
-    shifted = x.shape[1] * w.shape[-1] >= _SLAB_MAX_ROW and _waste(x.shape[2:], w.shape[2:], padding) <= _MAX_WASTE
-    gw = (_weight_grad_shifted if shifted else _weight_grad_im2col)(x, w, gy, pads)
+    gw = _weight_grad(x, w, gy, (padding,) * (x.ndim - 2))
     if not need_gx:
         return None, gw
     d = x.ndim - 2

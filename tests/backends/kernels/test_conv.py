@@ -82,13 +82,11 @@ def test_generic_path_is_identical_on_numpy_and_strict_device(backend, rng, chec
         assert checks.rel_err(backend.to_numpy(got), want) < 1e-12
 
 
-# Every route of the fast path: Winograd F(2, 3) for any channel count, im2col, and the weight
-# gradient by shifted GEMMs (whatever the padded grid's waste) or by im2col.
+# Every route of the fast path: Winograd F(2, 3) for any channel count and grid, and im2col.
 ROUTES = {
     "default": {},
-    "winograd": {"_WINOGRAD_MIN_CHANNELS": 1, "_WINOGRAD_MIN_SIZE": 1},
-    "shifted-gw": {"_MAX_WASTE": float("inf")},
-    "im2col": {"_WINOGRAD_MIN_CHANNELS": 10**9, "_MAX_WASTE": 0.0},
+    "winograd": {"_WINOGRAD_MIN_CHANNELS": 1, "_WINOGRAD_MIN_WORK": 1},
+    "im2col": {"_WINOGRAD_MIN_CHANNELS": 10**9},
 }
 
 
@@ -127,7 +125,7 @@ def test_float32_within_dtype_tolerance_of_float64_reference(backend, rng, check
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("shape", SHAPES, ids=IDS)
 def test_fast_path_never_reads_stale_scratch(rng, checks, shape, route, monkeypatch):
-    """Scratch arrays that come back full of NaN (as a reused buffer may hold anything) change nothing."""
+    """Scratch arrays that come back full of NaN (a reused buffer may hold anything) change nothing."""
     for name, value in ROUTES[route].items():
         monkeypatch.setattr(_numpy_conv, name, value)
     monkeypatch.setattr(_numpy_conv, "_buffer", lambda tag, shape, dtype: np.full(shape, np.nan, dtype))
