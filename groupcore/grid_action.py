@@ -96,7 +96,7 @@ class GridAction:
         if len(key) != self.ndim:
             raise ValueError(f"{self!r} acts on {self.ndim}-d grids; got shape {key}")
         if key not in self._cache:
-            if self.is_exact:
+            if self.matrices is not None:             # is_exact
                 self._cache[key] = Action(self.group, grid_table(self.matrices, key), shape=key, validate=False,
                                           name=f"grid({self.group.name}, {'x'.join(map(str, key))})")
             else:

@@ -15,6 +15,7 @@ matrix, obtained from SciPy itself by filtering the identity.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,7 +31,7 @@ BOUNDARY_MODES: tuple[str, ...] = ("constant", "grid-constant", "nearest", "refl
 SUPPORTED_ORDERS: tuple[int, ...] = (0, 1, 3)
 
 _PREPAD = 12          # SciPy pads by 12 before prefiltering in these modes (``_prepad_for_spline_filter``)
-_PREPADDED = {"nearest": "edge", "grid-constant": "constant"}
+_PREPADDED: dict[str, Literal["edge", "constant"]] = {"nearest": "edge", "grid-constant": "constant"}
 
 
 def check_order_and_mode(order: int, mode: str) -> str:

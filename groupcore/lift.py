@@ -55,7 +55,7 @@ def lift(F: ArrayLike | Callable[[Any], Any], action: Any, axis: int | None = No
     if callable(F):
         return _lift_callable(F, action, axis)
     xp = namespace(F)
-    table = F if is_array_api_obj(F) else xp.asarray(F)
+    table: Any = F if is_array_api_obj(F) else xp.asarray(F)          # an array of any array-API library
     shape = tuple(table.shape)
     if not shape or shape[0] != action.size:
         raise ValueError(f"F must have one entry per point of X ({action.size}); got shape {shape}")

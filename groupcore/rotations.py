@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from numbers import Real
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 from array_api_compat import is_numpy_namespace
@@ -219,6 +219,7 @@ class ApproximateAction:
         m = self.size
         if element.perm is not None:
             return sparse.csr_matrix((np.ones(m), element.perm.copy(), np.arange(m + 1)), shape=(m, m))
+        assert element.interp is not None          # an element is exact (perm) or interpolated (interp)
         if self._prefilter is None:
             return element.interp.copy()
         ph, pw = self._prefilter
@@ -266,6 +267,7 @@ class ApproximateAction:
             out = np.empty_like(y.reshape(b, -1))
             out[:, element.perm] = y.reshape(b, -1)
             return out.reshape(y.shape)
+        assert element.interp is not None          # an element is exact (perm) or interpolated (interp)
         coef = (element.interp.T @ np.ascontiguousarray(y.reshape(b, -1).T)).T
         if self._prefilter is None:
             return np.ascontiguousarray(coef).reshape(y.shape)
@@ -428,7 +430,8 @@ class ApproximateAction:
 
 
 def _exact_action(group: Group, elements: Sequence[_Element], shape: tuple[int, int], name: str) -> Action:
-    gather = np.stack([e.perm for e in elements])          # gather[g] = A[g⁻¹]
+    perms = cast("list[NDArray[np.int64]]", [e.perm for e in elements])      # every element is exact here
+    gather = np.stack(perms)          # gather[g] = A[g⁻¹]
     return Action(group, gather[group.inverse], shape=shape, name=name)
 
 

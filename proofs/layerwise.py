@@ -84,6 +84,16 @@ def _scalar(expr: sp.Expr) -> np.ndarray:
     return out
 
 
+def _reads_all(F: Any) -> _Layer:
+    """The layer ``s ↦ F(*s)``, reading every entry of ``s``."""
+    return lambda s: _scalar(F(*s))
+
+
+def _reads_first(F: Any) -> _Layer:
+    """The layer ``s ↦ F(s[0])``, reading ``s`` through the projection ``p``."""
+    return lambda s: _scalar(F(s[0]))
+
+
 def _network(first: np.ndarray, readers: list[_Layer], G: Group) -> list[np.ndarray]:
     """Outputs ``(|X|, |G|)`` of the lifted network after 1, 2, … layers."""
     regular = Action.regular(G)
@@ -153,7 +163,7 @@ def verify_layerwise(G: Group, action: Action | None = None, depth: int = 3) -> 
     first = lift(f1, action)
 
     readers_full = [sp.Function(f"F̃{i}") for i in range(2, depth + 1)]
-    net = _network(first, [lambda s, F=F: _scalar(F(*s)) for F in readers_full], G)
+    net = _network(first, [_reads_all(F) for F in readers_full], G)
     for k in range(2, depth + 1):
         composite = [readers_full[k - 2](*row) for row in net[k - 2]]     # F̃_k ∘ F̂_{k-1} ∘ … ∘ F̂_1
         _compare(net[k - 1], _global_lift(composite, action), "layer-wise = global")
@@ -161,7 +171,7 @@ def verify_layerwise(G: Group, action: Action | None = None, depth: int = 3) -> 
         _check_equivariant(out, action)
 
     readers_p = [sp.Function(f"F{i}") for i in range(2, depth + 1)]
-    net_p = _network(first, [lambda s, F=F: _scalar(F(s[0])) for F in readers_p], G)
+    net_p = _network(first, [_reads_first(F) for F in readers_p], G)
     values = list(f1)
     for k in range(2, depth + 1):
         values = [readers_p[k - 2](v) for v in values]                    # F_k ∘ … ∘ F_1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -217,7 +218,7 @@ def verify_groups(groups: Sequence[Group], *, max_equations: int = DEFAULT_MAX_E
         for action in default_actions(G):
             items += _lemma_items(report, G, action, max_equations, max_bytes)
         if G.order <= MAX_LAYERWISE_ORDER:
-            items.append(_attempt(report, f"{G.name} layer-wise", lambda G=G: verify_layerwise(G, depth=depth)))
+            items.append(_attempt(report, f"{G.name} layer-wise", partial(verify_layerwise, G, depth=depth)))
         else:
             items.append(_Note(f"note: layer-wise check skipped for {G.name}: order {G.order} > "
                                f"{MAX_LAYERWISE_ORDER}"))

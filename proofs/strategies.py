@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -50,10 +51,10 @@ _MAX_DEGREE = 6
 
 def _families(max_order: int) -> list[Callable[[], Group]]:
     """Constructors of the named groups of order at most ``max_order``, simplest first."""
-    out: list[Callable[[], Group]] = [lambda n=n: cyclic(n) for n in range(1, max_order + 1)]
-    out += [lambda n=n: dihedral(n) for n in range(1, max_order // 2 + 1)]
-    out += [lambda n=n: symmetric(n) for n in range(3, 8) if math.factorial(n) <= max_order]
-    out += [lambda n=n: alternating(n) for n in range(4, 8) if math.factorial(n) // 2 <= max_order]
+    out: list[Callable[[], Group]] = [partial(cyclic, n) for n in range(1, max_order + 1)]
+    out += [partial(dihedral, n) for n in range(1, max_order // 2 + 1)]
+    out += [partial(symmetric, n) for n in range(3, 8) if math.factorial(n) <= max_order]
+    out += [partial(alternating, n) for n in range(4, 8) if math.factorial(n) // 2 <= max_order]
     if max_order >= 4:
         out.append(klein)
     if max_order >= 8:
@@ -216,7 +217,8 @@ def images(shape: tuple[int, ...], dtype: Any = np.float64, min_value: float = -
     except TypeError as err:
         raise ValueError(f"images supports float and integer dtypes; got {dtype}") from err
     if dt.kind == "f":
-        elements = st.floats(min_value, max_value, width=8 * dt.itemsize, allow_nan=False, allow_infinity=False)
+        elements = st.floats(min_value, max_value, width=8 * dt.itemsize,  # type: ignore[arg-type]  # 16, 32 or 64
+                             allow_nan=False, allow_infinity=False)
     elif dt.kind in "iu":
         elements = st.integers(int(np.ceil(min_value)), int(np.floor(max_value)))
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,7 @@ def _tasks(suite: Suite, backends: dict[str, Any], peers: PeerSet) -> list[tuple
                     for c in suite.layer_channels:
                         for kind in ("lifting", "group"):
                             tasks.append((f"{kind} conv {g} {size} c={c} {dtype} [{be.name}]",
-                                          lambda be=be, g=g, kind=kind, size=size, c=c, dtype=dtype:
-                                          layer_case(suite, be, g, kind, size, c, dtype, peers)))
+                                          partial(layer_case, suite, be, g, kind, size, c, dtype, peers)))
         batches = [suite.batch] + ([suite.large_batch] if suite.large_batch else [])
         if be.name != "numpy" and 256 not in batches:
             batches.append(256)
@@ -51,11 +51,10 @@ def _tasks(suite: Suite, backends: dict[str, Any], peers: PeerSet) -> list[tuple
             for g in suite.models:
                 for b in batches:
                     tasks.append((f"P4CNN {g} batch {b} {dtype} [{be.name}]",
-                                  lambda be=be, g=g, b=b, dtype=dtype: model_case(suite, be, g, dtype, b, peers)))
+                                  partial(model_case, suite, be, g, dtype, b, peers)))
         if be.name == "numpy":
             for g in suite.memory:
-                tasks.append((f"P4CNN {g} training-step memory [{be.name}]",
-                              lambda be=be, g=g: memory_case(suite, be, g)))
+                tasks.append((f"P4CNN {g} training-step memory [{be.name}]", partial(memory_case, suite, be, g)))
     return tasks
 
 

@@ -116,7 +116,7 @@ def _lookup(record: Any, path: list[str]) -> float | None:
     return float(record) if isinstance(record, (int, float)) and not isinstance(record, bool) else None
 
 
-class _Fields(dict):  # type: ignore[type-arg]
+class _Fields(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "*"
 

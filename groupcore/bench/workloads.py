@@ -273,16 +273,18 @@ def model_case(suite: Suite, backend: Any, group: str, dtype: str, batch: int, p
 
 
 # ----------------------------------------------------------------------------- construction
+def _p4cnn_build(suite: Suite, g: str) -> Callable[[], Any]:
+    """What is timed: parsing the group's name and building the suite's P4CNN for it."""
+    return lambda: p4cnn(parse_group(g), channels=suite.channels, input_size=suite.input_size)
+
+
 def build_case(suite: Suite, peers: PeerSet) -> dict[str, Any]:
     """Building whole P4CNNs (every index tensor) for the suite's groups, and e2cnn's C4/D4.
 
     The first build of each (cold: caches empty) is timed on its own (e2cnn's in its worker),
     then the builds are interleaved round by round (warm).
     """
-    ours: dict[str, Callable[[], Any]] = {
-        f"{OURS} P4CNN {g}": (lambda g=g: p4cnn(parse_group(g), channels=suite.channels,
-                                                 input_size=suite.input_size))
-        for g in suite.builds}
+    ours: dict[str, Callable[[], Any]] = {f"{OURS} P4CNN {g}": _p4cnn_build(suite, g) for g in suite.builds}
     skipped: dict[str, str] = {}
     cold: dict[str, float] = {}
     for name, fn in ours.items():

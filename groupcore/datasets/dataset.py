@@ -24,7 +24,7 @@ def _readonly(a: NDArray[Any]) -> NDArray[Any]:
     return view
 
 
-def as_rng(seed: int | np.random.Generator) -> np.random.Generator:
+def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     """A NumPy generator from a seed or a generator; ``None`` is refused so results are reproducible.
 
     Examples
@@ -56,7 +56,7 @@ def sample_order(labels: ArrayLike, seed: int | np.random.Generator, stratified:
     """
     labels = np.asarray(labels)
     rng = as_rng(seed)
-    n = labels.shape[0]
+    n: int = labels.shape[0]
     if not stratified:
         return rng.permutation(n).astype(np.int64)
     keys = np.empty(n)

@@ -143,5 +143,6 @@ def load_mnist_rot_like(root: str | os.PathLike[str] | None = None, *, seed: int
     rng = as_rng(seed)
     order = rng.permutation(len(pool))
     parts = (pool.take(order[:n_train]), pool.take(order[n_train:n_train + n_test]))
-    return tuple(dataclasses.replace(random_rotations(part, rng)[0], name=f"mnist-rot-like-{split}")
-                 for part, split in zip(parts, ("train", "test")))
+    train_rot, test_rot = (dataclasses.replace(random_rotations(part, rng)[0], name=f"mnist-rot-like-{split}")
+                           for part, split in zip(parts, ("train", "test")))
+    return train_rot, test_rot

@@ -123,7 +123,7 @@ def rotate_exact(data: Data, group_or_k: Group | int | ArrayLike,
     ((2, 3, 3), (2,))
     """
     images = data.images if isinstance(data, Dataset) else _batch(data)
-    n = images.shape[0]
+    n: int = images.shape[0]
     if isinstance(group_or_k, Group):
         group = group_or_k
         elements = as_rng(seed).integers(group.order, size=n).astype(np.int64)
@@ -216,7 +216,7 @@ def random_rotations(data: Data, seed: int | np.random.Generator, max_angle: flo
     """
     if not (np.isfinite(max_angle) and max_angle > 0):
         raise ValueError(f"max_angle must be a positive number of degrees; got {max_angle!r}")
-    n = len(data) if isinstance(data, Dataset) else _batch(data).shape[0]
+    n: int = len(data) if isinstance(data, Dataset) else _batch(data).shape[0]
     angles = as_rng(seed).uniform(0.0, float(max_angle), size=n)
     return rotate_angles(data, angles, order), angles
 

@@ -180,7 +180,7 @@ class _SharedConv(Layer):
         self.spatial = GridAction(group, self.ndim, interpolation=interpolation) if moves_grid else None
         self.interpolation = dict(interpolation or {})
         #: ``True`` when the input copies ``ρ(g)⁻¹x`` are interpolated and convolved literally.
-        self.transforms_input = self.lifting and self.frame == "regular" and not self.spatial.is_exact
+        self.transforms_input = self.lifting and self.frame == "regular" and not self._grid.is_exact
         self.sharing = self._build_sharing()
         fan_in = self.in_channels * (1 if self.lifting else group.order) * int(np.prod(self.kernel))
         self.params["theta"] = init_weight(self.sharing.size, fan_in, seed)
@@ -194,7 +194,7 @@ class _SharedConv(Layer):
             return Sharing(np.arange(size).reshape((O, C) + self.kernel), None, size)
         taps = None
         if self.lifting or self.frame == "diagonal":
-            taps = self.spatial.at(self.kernel)
+            taps = self._grid.at(self.kernel)
             if not taps.is_exact:
                 return interpolated_sharing(self.group, O, C, taps, self.kernel, self.lifting)
         return conv_sharing(self.group, O, C, taps, self.kernel, self.lifting)
@@ -205,6 +205,12 @@ class _SharedConv(Layer):
                 "padding": self.padding, "bias": self.bias, "interpolation": self.interpolation or None}
 
     # ----------------------------------------------------------------- actions
+    @property
+    def _grid(self) -> GridAction:
+        """``spatial``, in a layer that moves the grid (a lifting one, or one in the diagonal frame)."""
+        assert self.spatial is not None, "a regular-frame group convolution does not move the grid"
+        return self.spatial
+
     @property
     def out_action(self) -> MapAction:
         """How G acts on the output: the regular action on the G axis (and ``ρ`` on space, diagonal frame)."""
@@ -281,7 +287,7 @@ class _LiftingConv(_SharedConv):
         G = self.group
 
         def build() -> tuple[Any, Any, Any, Any]:
-            gather = action_gather(self.spatial.at(shape))
+            gather = action_gather(self._grid.at(shape))
             t = (copies_gather(gather, G.inverse) if kind == "out"
                  else broadcast_gather(gather, G.inverse, self.in_channels))
             tt = t.transpose()

@@ -230,7 +230,7 @@ def save(model: Layer, path: str | os.PathLike[str]) -> None:
                 arrays[f"L{i}.coef"] = sharing.coef
     arrays["checksum"] = np.array(checksum(arrays))
     with atomic_open(path) as f:
-        np.savez(f, **arrays)
+        np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub: a name could be allow_pickle
 
 
 # ----------------------------------------------------------------------------- loading

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from ..protocol import TrivialAction
 
 __all__ = ["Layer", "default_backend", "group_spec", "group_from_spec", "action_spec", "action_from_spec",
            "describe_action"]
+
+#: ``to``, ``train``, ``eval`` and ``replica`` return a layer of the caller's own type.
+_L = TypeVar("_L", bound="Layer")
 
 
 def default_backend() -> Any:
@@ -201,7 +204,7 @@ class Layer:
         """
         return all(child.per_sample for child in self.children())
 
-    def replica(self) -> Layer:
+    def replica(self: _L) -> _L:
         """A copy sharing the parameters, buffers and device constants, with its own caches and grads.
 
         Replicas run micro-batches side by side (each keeps its own forward state) while the
@@ -266,16 +269,16 @@ class Layer:
             return _dtype_name(p.dtype)
         return "float32"
 
-    def train(self, mode: bool = True) -> Layer:
+    def train(self: _L, mode: bool = True) -> _L:
         """Switch training mode (batch statistics, dropout) on or off; returns self."""
         self.training = bool(mode)
         return self
 
-    def eval(self) -> Layer:
+    def eval(self: _L) -> _L:
         """Switch to inference mode; returns self."""
         return self.train(False)
 
-    def to(self, backend: Any = None, dtype: str | None = None) -> Layer:
+    def to(self: _L, backend: Any = None, dtype: str | None = None) -> _L:
         """A copy of this layer with its arrays on ``backend`` (and cast to ``dtype``).
 
         Examples

@@ -416,7 +416,7 @@ class Sequential(Layer):
         save(self, path)
 
     @classmethod
-    def load(cls, path: str, backend: Any = None, dtype: str | None = None) -> Sequential:
+    def load(cls, path: str, backend: Any = None, dtype: str | None = None) -> Layer:
         """Load a model saved by :meth:`save` (see :func:`groupcore.nn.load`)."""
         from .io import load
         return load(path, backend=backend, dtype=dtype)

@@ -168,6 +168,14 @@ class _SpatialPool(Layer):
             raise PoolingGeometryError(f"{type(self).__name__}: {problem} (or pass allow_approximate=True)")
         self._checked.add(shape)
 
+    def _pool(self, x: Any) -> Any:
+        """Pool the standardised ``(B, C', *S)`` array."""
+        raise NotImplementedError
+
+    def _unpool(self, gy: Any) -> Any:
+        """The gradient of :meth:`_pool`."""
+        raise NotImplementedError
+
     def forward(self, x: Any) -> Any:
         d = self.ndim
         if x.ndim not in (2 + d, 3 + d):

@@ -84,7 +84,7 @@ def gather_apply(x: Any, idx: Any, coef: Any, *, xp: Any) -> Any:
     return xp.sum(y, axis=-1)
 
 
-def _rows(gather: tuple[NDArray[np.int64], Any], elems: NDArray[np.integer]) -> tuple[NDArray, Any]:
+def _rows(gather: tuple[NDArray[np.int64], Any], elems: NDArray[np.integer]) -> tuple[NDArray[np.int64], Any]:
     idx, coef = gather
     return idx[elems], None if coef is None else coef[elems]
 

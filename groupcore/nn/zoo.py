@@ -82,7 +82,7 @@ def p4cnn(group: Group, *, frame: str = "diagonal", channels: int = 10, in_chann
         raise ValueError(f"readout must be 'invariant' or 'joint'; got {readout!r}")
     final = _sizes(input_size)
     rng = np.random.default_rng(seed)
-    opts = {"frame": frame, "interpolation": interpolation}
+    opts: dict[str, Any] = {"frame": frame, "interpolation": interpolation}
     layers: list[Layer] = []
     _block(layers, LiftingConv2d(group, in_channels, channels, 3, seed=rng, **opts), channels, batch_norm,
            dropout, rng)
