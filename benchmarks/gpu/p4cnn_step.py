@@ -12,23 +12,22 @@ steps and whether it meets the target (≥ 10); without a usable CuPy, the reaso
 
 from __future__ import annotations
 
+import argparse
 import os
+from pathlib import Path
+from typing import Any
+
+from threadpoolctl import threadpool_limits
 
 CORES = 2
 if hasattr(os, "sched_setaffinity"):                      # before NumPy sizes its thread pool
     os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:CORES])
 
-import argparse  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-from threadpoolctl import threadpool_limits  # noqa: E402
-
-import groupcore as gc  # noqa: E402
-from groupcore import backends, nn  # noqa: E402
-from groupcore.bench import interleaved, machine, write_json  # noqa: E402
-from groupcore.bench.peers import seeded_batch  # noqa: E402
-from groupcore.bench.timing import blocking  # noqa: E402
+import groupcore as gc  # noqa: E402 (NumPy loads after the pinning)
+from groupcore import backends, nn  # noqa: E402 (as above)
+from groupcore.bench import interleaved, machine, write_json  # noqa: E402 (as above)
+from groupcore.bench.peers import seeded_batch  # noqa: E402 (as above)
+from groupcore.bench.timing import blocking  # noqa: E402 (as above)
 
 TARGET = 10.0
 

@@ -37,9 +37,9 @@ def test_plain_cnn_with_40_channels_does_the_p4cnn_convolutions():
 
 def patterns() -> np.ndarray:
     P = np.zeros((3, 4, 4))
-    P[0, :, 0] = 1; P[0, 3, :] = 1             # noqa: E702  an L
-    P[1, 0, :3] = 1; P[1, :, 1] = 1            # noqa: E702  a T
-    P[2, 1, :] = 1; P[2, 3, 3] = 1             # noqa: E702  a bar and a dot
+    P[0, :, 0] = P[0, 3, :] = 1                # an L
+    P[1, 0, :3] = P[1, :, 1] = 1               # a T
+    P[2, 1, :] = P[2, 3, 3] = 1                # a bar and a dot
     return P
 
 
