@@ -212,7 +212,7 @@ def _weight_grad(x: np.ndarray, w: np.ndarray, gy: np.ndarray, pads: tuple[int, 
         cols = _im2col(g, b0, n).reshape(-1, n, gy_rows.shape[2]).transpose(1, 2, 0)
         return np.matmul(gy_rows[b0:b0 + n], cols).sum(axis=0)
 
-    gwm = sum(_threads.split(g.starts, chunk))
+    gwm = np.sum(_threads.split(g.starts, chunk), axis=0)
     return np.ascontiguousarray(np.moveaxis(gwm.reshape((o,) + kernel + (c,)), -1, 1))
 
 

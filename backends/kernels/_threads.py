@@ -18,8 +18,9 @@ import contextlib
 import functools
 import os
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from threadpoolctl import ThreadpoolController
 
@@ -83,6 +84,5 @@ def split(items: Sequence[T], work: Callable[[T], R]) -> list[R]:
             theirs = future.result()
         finally:
             wait([future])
-    out = [None] * len(items)
-    out[0::2], out[1::2] = mine, theirs
-    return out  # type: ignore[return-value]
+    parts = (iter(mine), iter(theirs))
+    return [next(parts[i % 2]) for i in range(len(items))]

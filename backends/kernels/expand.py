@@ -24,10 +24,9 @@ _PLANS: dict[tuple[int, int], Any] = {}
 def _check_index(index: Any, coef: Any, xp: ModuleType) -> None:
     if not xp.isdtype(index.dtype, "integral"):
         raise ValueError(f"index must be an integer array, got dtype {index.dtype}")
-    if coef is not None:
-        if index.ndim < 1 or tuple(coef.shape) != tuple(index.shape):
-            raise ValueError(f"with coef, index and coef must have the same shape (..., K), got "
-                             f"index {tuple(index.shape)} and coef {tuple(coef.shape)}")
+    if coef is not None and (index.ndim < 1 or tuple(coef.shape) != tuple(index.shape)):
+        raise ValueError(f"with coef, index and coef must have the same shape (..., K), got "
+                         f"index {tuple(index.shape)} and coef {tuple(coef.shape)}")
 
 
 def expand(theta: Any, index: Any, coef: Any = None) -> Any:

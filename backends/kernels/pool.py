@@ -10,8 +10,9 @@ slower than a multiplication by a mask).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import product
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from array_api_compat import array_namespace, device
 
