@@ -26,10 +26,9 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
-
-from groupcore.proofs import equivariance_error
+from typing import Any
 
 import groupcore as gc
 from groupcore import nn
@@ -37,6 +36,7 @@ from groupcore.bench.peers import TorchModel, e2cnn_p4cnn, load_library, seeded_
 from groupcore.bench.report import format_seconds, load_average, machine
 from groupcore.bench.timing import interleaved
 from groupcore.fileio import atomic_open
+from groupcore.proofs import equivariance_error
 
 TARGETS = {"train step": 1.0, "construction": 10.0}
 

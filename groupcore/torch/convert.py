@@ -12,7 +12,8 @@ mode back: ``groupcore.proofs`` then verifies a model trained with PyTorch.
 
 from __future__ import annotations
 
-from typing import Any, Callable, cast
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 import torch

@@ -8,7 +8,8 @@ exactly where the NumPy layer refuses it (:func:`groupcore.nn.pool_geometry_prob
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -17,8 +18,9 @@ from ..nn.pool import PoolingGeometryError, pool_geometry_problem
 
 __all__ = ["GroupPool", "SpatialPool"]
 
-_POOL: dict[tuple[str, int], Callable[..., torch.Tensor]] = {("max", 1): F.max_pool1d, ("max", 2): F.max_pool2d, ("max", 3): F.max_pool3d,
-         ("avg", 1): F.avg_pool1d, ("avg", 2): F.avg_pool2d, ("avg", 3): F.avg_pool3d}
+_POOL: dict[tuple[str, int], Callable[..., torch.Tensor]] = {
+    ("max", 1): F.max_pool1d, ("max", 2): F.max_pool2d, ("max", 3): F.max_pool3d,
+    ("avg", 1): F.avg_pool1d, ("avg", 2): F.avg_pool2d, ("avg", 3): F.avg_pool3d}
 
 
 class GroupPool(torch.nn.Module):
@@ -66,7 +68,7 @@ class SpatialPool(torch.nn.Module):
     >>> pool(torch.zeros(1, 3, 4, 25, 25))
     Traceback (most recent call last):
     ...
-    groupcore.nn.pool.PoolingGeometryError: SpatialPool: pooling windows of 2 every 2 points on axis 0 (25 points, padding 0) leaves 1 point(s) uncovered on one side only, so transforming the input moves the pooling grid; pick (n + 2·padding - size) divisible by stride
+    groupcore.nn.pool.PoolingGeometryError: SpatialPool: pooling windows of 2 every 2 points on axis 0 ...
     """
 
     def __init__(self, kind: str, ndim: int, size: int, stride: int, padding: int, *, check: str = "always") -> None:
@@ -74,7 +76,8 @@ class SpatialPool(torch.nn.Module):
         if (kind, ndim) not in _POOL or check not in ("always", "images", "never"):
             raise ValueError(f"need kind 'max' or 'avg', ndim 1-3 and check 'always', 'images' or 'never'; got "
                              f"{kind!r}, {ndim!r}, {check!r}")
-        self.kind, self.ndim, self.size, self.stride, self.padding = kind, int(ndim), int(size), int(stride), int(padding)
+        self.kind, self.ndim = kind, int(ndim)
+        self.size, self.stride, self.padding = int(size), int(stride), int(padding)
         self.check = check
 
     @classmethod

@@ -26,8 +26,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Sequence, cast
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -156,7 +157,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=("auto", "gloo", "nccl"), default="auto",
                         help="process-group backend: nccl where CUDA is available, else gloo")
     parser.add_argument("--out", default="model.npz", help="where rank 0 saves the trained groupcore model")
-    parser.add_argument("--replicas", default=None, help="a folder where every process saves its replica as rank<r>.npz")
+    parser.add_argument("--replicas", default=None,
+                        help="a folder where every process saves its replica as rank<r>.npz")
     parser.add_argument("--log-every", type=int, default=10, help="print the loss every this many steps (0: never)")
 
 
@@ -212,7 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             Path(args.replicas).mkdir(parents=True, exist_ok=True)
             trained.save(str(Path(args.replicas) / f"rank{rank}.npz"))
         if rank == 0:
-            print(f"{len(losses)} steps, final loss {losses[-1]:.4f}; the {world} replicas hold identical θ", flush=True)
+            print(f"{len(losses)} steps, final loss {losses[-1]:.4f}; the {world} replicas hold identical θ",
+                  flush=True)
             trained.save(args.out)
             _report(trained, test_set, args.readout, classes)
             print(f"saved {args.out}")

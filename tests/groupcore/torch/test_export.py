@@ -5,10 +5,10 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from groupcore.proofs import assert_equivariant
 
 import groupcore as gc
 from groupcore import nn
+from groupcore.proofs import assert_equivariant
 
 torch = pytest.importorskip("torch")
 from groupcore.torch import ExpandedConv, ExpandedDense, export, to_torch

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -107,7 +108,8 @@ def test_outputs_and_gradients_equal_numpy(case: str, dtype: str) -> None:
     assert out["y"][0].dtype == getattr(torch, dtype)
     checked = 0
     # a bias before batch norm has a zero gradient up to rounding: measure errors against the largest gradient
-    scale = max(float(np.abs(g).max()) for leaf in model.leaves() for g in leaf.grads.values()) if model.num_params else 0
+    grads = [g for leaf in model.leaves() for g in leaf.grads.values()]
+    scale = max(float(np.abs(g).max()) for g in grads) if model.num_params else 0
     for leaf, sub in leaf_pairs(model, module):
         for name, grad in leaf.grads.items():
             assert_close(getattr(sub, name).grad, grad, rtol, f"{type(leaf).__name__}.{name} gradient", scale)

@@ -1,4 +1,7 @@
-"""DistributedDataParallel: torchrun runs 2 gloo processes on tiny digits; replicas agree, equal one process, stay invariant."""
+"""DistributedDataParallel: torchrun runs 2 gloo processes on tiny digits.
+
+The replicas agree, equal one process on the same global batch, and stay invariant.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from groupcore.proofs import assert_equivariant
 
 import groupcore as gc
 from groupcore import nn
 from groupcore.datasets import Dataset, save_npz
+from groupcore.proofs import assert_equivariant
 
 torch = pytest.importorskip("torch")
 from torch import distributed

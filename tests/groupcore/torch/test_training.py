@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from groupcore.proofs import assert_equivariant
 
 import groupcore as gc
 from groupcore import nn
+from groupcore.proofs import assert_equivariant
 
 torch = pytest.importorskip("torch")
 from groupcore.torch import from_torch, to_torch
