@@ -16,7 +16,9 @@ into a zero-padded scratch buffer, then:
   GEMMs over shifted row slices, accumulated in place by BLAS with ``beta = 1``, avoid the
   im2col copy but were 15–25% slower here: their ``C × O`` outputs are too small.)
 - Input gradient: the correlation of the zero-bordered output gradient with the flipped,
-  transposed filter bank, by the same forward routine (no col2im).
+  transposed filter bank, by the same forward routine; when the output has fewer points than
+  the kernel (a last layer as large as its input), a GEMM and a scatter-add of one block per
+  output point instead, since the correlation would multiply mostly zeros there.
 
 Micro-batches keep each one's buffers near ``_CHUNK_BYTES``; when BLAS would run several
 threads, two worker threads with single-threaded BLAS take alternate micro-batches
@@ -42,6 +44,7 @@ _CHUNK_BYTES = 1 << 20
 _SLAB_MAX_ROW = 16          # below k_last·C values per row, slab copies beat row copies
 _WINOGRAD_MIN_CHANNELS = 64  # see winograd_pays
 _WINOGRAD_MIN_WORK = 512     # channels x outputs per axis
+_COL2IM_BELOW = 1.0         # input gradient by col2im when the output has fewer points than the kernel
 _MAX_BUFFERS = 64           # scratch arrays kept per thread (oldest dropped first)
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _local = threading.local()
@@ -201,7 +204,7 @@ def correlate(x: np.ndarray, w: np.ndarray, pads: tuple[int, ...]) -> np.ndarray
 
 
 def _weight_grad(x: np.ndarray, w: np.ndarray, gy: np.ndarray, pads: tuple[int, ...]) -> np.ndarray:
-    """``gw`` of :func:`correlate`: im2col, one GEMM per image with ``K = prod(out)``, summed."""
+    """``gw`` of :func:`correlate`: im2col, one GEMM per micro-batch with ``K = n·prod(out)``."""
     b, c, o = x.shape[0], x.shape[1], w.shape[0]
     kernel = tuple(int(k) for k in w.shape[2:])
     g = _Geometry(x, kernel, pads, lambda p, q: q * c * math.prod(kernel))
@@ -209,11 +212,27 @@ def _weight_grad(x: np.ndarray, w: np.ndarray, gy: np.ndarray, pads: tuple[int, 
 
     def chunk(b0: int) -> np.ndarray:                       # (o | *offsets, c)
         n = min(g.batch, b - b0)
-        cols = _im2col(g, b0, n).reshape(-1, n, gy_rows.shape[2]).transpose(1, 2, 0)
-        return np.matmul(gy_rows[b0:b0 + n], cols).sum(axis=0)
+        gy_t = np.moveaxis(gy_rows[b0:b0 + n], 1, 0).reshape(o, -1)     # (o, n·q), a small copy
+        return gy_t @ _im2col(g, b0, n).T
 
     gwm = np.sum(_threads.split(g.starts, chunk), axis=0)
     return np.ascontiguousarray(np.moveaxis(gwm.reshape((o,) + kernel + (c,)), -1, 1))
+
+
+def _input_grad_col2im(x_shape: tuple[int, ...], w: np.ndarray, gy: np.ndarray, padding: int) -> np.ndarray:
+    """``gx`` as one GEMM ``gY·W`` per image and a scatter-add of each output point's
+    ``(C, *kernel)`` block into the padded input: for outputs with fewer points than the kernel
+    (a last layer as large as its input has one), where the full correlation would multiply
+    mostly zeros."""
+    b, o = gy.shape[0], gy.shape[1]
+    kernel, out = tuple(int(k) for k in w.shape[2:]), tuple(int(n) for n in gy.shape[2:])
+    blocks = np.matmul(np.moveaxis(gy.reshape(b, o, -1), 1, 2), w.reshape(o, -1))   # (b, q, C·prod(kernel))
+    blocks = blocks.reshape((b, len(blocks[0])) + tuple(w.shape[1:]))
+    gx = np.zeros(tuple(x_shape[:2]) + tuple(int(s) + 2 * padding for s in x_shape[2:]), gy.dtype)
+    for q, at in enumerate(np.ndindex(*out)):
+        gx[(slice(None), slice(None)) + tuple(slice(i, i + k) for i, k in zip(at, kernel))] += blocks[:, q]
+    inner = tuple(slice(padding, n - padding) for n in gx.shape[2:])
+    return np.ascontiguousarray(gx[(slice(None), slice(None)) + inner]) if padding else gx
 
 
 def correlate_backward(x: np.ndarray, w: np.ndarray, gy: np.ndarray, padding: int,
@@ -222,6 +241,8 @@ def correlate_backward(x: np.ndarray, w: np.ndarray, gy: np.ndarray, padding: in
     gw = _weight_grad(x, w, gy, (padding,) * (x.ndim - 2))
     if not need_gx:
         return None, gw
+    if math.prod(gy.shape[2:]) < _COL2IM_BELOW * math.prod(w.shape[2:]):
+        return _input_grad_col2im(tuple(x.shape), w, gy, padding), gw
     d = x.ndim - 2
     flip = (slice(None), slice(None)) + (slice(None, None, -1),) * d
     w_back = np.swapaxes(w[flip], 0, 1)

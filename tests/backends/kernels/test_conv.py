@@ -12,7 +12,8 @@ from groupcore.backends.kernels.conv import conv_backward_generic, conv_generic
 # (B, C, spatial, O, kernel, padding): single channel (slab im2col), many channels (row im2col),
 # non-square kernels and images, padding wider than the kernel (the input gradient crops);
 # sequences (1-d) and voxels (3-d) beside images; 3-wide kernels on 6 channels (Winograd when
-# its channel threshold is lowered), odd and even sizes.
+# its channel threshold is lowered), odd and even sizes; outputs with fewer points than the
+# kernel (input gradient by col2im).
 SHAPES = [
     (2, 1, (6, 5), 3, (3, 3), 0),
     (3, 5, (7, 6), 4, (3, 2), 1),
@@ -26,6 +27,9 @@ SHAPES = [
     (2, 6, (4, 5), 6, (3, 3), 4),
     (3, 6, (9,), 7, (3,), 0),
     (1, 6, (5, 4, 5), 6, (3, 3, 3), 1),
+    (2, 6, (4, 4), 5, (4, 4), 0),
+    (2, 3, (2, 3), 2, (3, 3), 1),
+    (1, 2, (3, 3, 3), 3, (3, 3, 3), 0),
 ]
 IDS = [f"B{s[0]}C{s[1]}{'x'.join(map(str, s[2]))}O{s[3]}k{''.join(map(str, s[4]))}p{s[5]}" for s in SHAPES]
 
@@ -82,11 +86,13 @@ def test_generic_path_is_identical_on_numpy_and_strict_device(backend, rng, chec
         assert checks.rel_err(backend.to_numpy(got), want) < 1e-12
 
 
-# Every route of the fast path: Winograd F(2, 3) for any channel count and grid, and im2col.
+# Every route of the fast path: Winograd F(2, 3) for any channel count and grid, im2col, and the
+# input gradient by col2im for every output size.
 ROUTES = {
     "default": {},
     "winograd": {"_WINOGRAD_MIN_CHANNELS": 1, "_WINOGRAD_MIN_WORK": 1},
-    "im2col": {"_WINOGRAD_MIN_CHANNELS": 10**9},
+    "im2col": {"_WINOGRAD_MIN_CHANNELS": 10**9, "_COL2IM_BELOW": 0.0},
+    "col2im": {"_COL2IM_BELOW": float("inf")},
 }
 
 
