@@ -38,7 +38,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from . import _threads, _winograd
 
-__all__ = ["correlate", "correlate_backward"]
+__all__ = ["correlate", "correlate_backward", "supports", "winograd_pays"]
 
 _CHUNK_BYTES = 1 << 20
 _SLAB_MAX_ROW = 16          # below k_last·C values per row, slab copies beat row copies
@@ -220,14 +220,14 @@ def _weight_grad(x: np.ndarray, w: np.ndarray, gy: np.ndarray, pads: tuple[int, 
 
 
 def _input_grad_col2im(x_shape: tuple[int, ...], w: np.ndarray, gy: np.ndarray, padding: int) -> np.ndarray:
-    """``gx`` as one GEMM ``gY·W`` per image and a scatter-add of each output point's
+    """``gx`` as the GEMM ``gY·W`` and a scatter-add of each output point's
     ``(C, *kernel)`` block into the padded input: for outputs with fewer points than the kernel
     (a last layer as large as its input has one), where the full correlation would multiply
     mostly zeros."""
     b, o = gy.shape[0], gy.shape[1]
     kernel, out = tuple(int(k) for k in w.shape[2:]), tuple(int(n) for n in gy.shape[2:])
     blocks = np.matmul(np.moveaxis(gy.reshape(b, o, -1), 1, 2), w.reshape(o, -1))   # (b, q, C·prod(kernel))
-    blocks = blocks.reshape((b, len(blocks[0])) + tuple(w.shape[1:]))
+    blocks = blocks.reshape((b, math.prod(out)) + tuple(w.shape[1:]))
     gx = np.zeros(tuple(x_shape[:2]) + tuple(int(s) + 2 * padding for s in x_shape[2:]), gy.dtype)
     for q, at in enumerate(np.ndindex(*out)):
         gx[(slice(None), slice(None)) + tuple(slice(i, i + k) for i, k in zip(at, kernel))] += blocks[:, q]

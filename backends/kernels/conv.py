@@ -3,10 +3,10 @@
 The generic path uses only array-API calls (slicing, ``stack``, ``matmul``, ``tensordot``), so
 NumPy, CuPy and ``array_api_strict`` run the same code for ``(B, C, W)``, ``(B, C, H, W)`` and
 ``(B, C, D, H, W)`` inputs. NumPy float32/float64 arrays take a fast path (:mod:`._numpy_conv`:
-Winograd F(2, 3) for 3-wide kernels on many channels, strided im2col otherwise, weight gradients
-by GEMMs of shifted slices accumulated in place, micro-batched on two threads) that tests check
-against the generic path. The input gradient is itself a convolution: the output gradient, zero-bordered,
-correlated with the flipped, transposed filter bank.
+Winograd F(2, 3) for 3-wide kernels on many channels, strided im2col otherwise, micro-batched on
+two threads) that tests check against the generic path. The input gradient is itself a
+convolution: the output gradient, zero-bordered, correlated with the flipped, transposed filter
+bank.
 """
 
 from __future__ import annotations
