@@ -182,8 +182,16 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
                      "test_error_per_seed": {str(r["config"]["seed"]): r["result"]["test_error"] for r in rs},
                      "train_accuracy_last_epoch": R.mean_std(r["result"]["history"][-1]["accuracy"] for r in rs),
                      "params": rs[0]["result"]["params"], "forward_mflops": rs[0]["result"]["forward_mflops"],
-                     "seeds": R.seeds(rs), "wall_s": R.mean_std(r["wall_s"] for r in rs)}
+                     "seeds": R.seeds(rs), "wall_s": R.mean_std(r["wall_s"] for r in rs),
+                     "test_error_by_epoch": _by_epoch(rs)}
     return out
+
+
+def _by_epoch(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean ± std over seeds of the tests every 25 epochs (published recipe; empty for the short one)."""
+    epochs = sorted({int(e) for r in records for e in r["result"].get("test_error_by_epoch", {})})
+    return {str(e): R.mean_std(r["result"].get("test_error_by_epoch", {}).get(str(e)) for r in records)
+            for e in epochs}
 
 
 def unfinished() -> list[dict[str, Any]]:
@@ -201,11 +209,25 @@ def unfinished() -> list[dict[str, Any]]:
     return out
 
 
+def along_the_way_lines(summary: dict[str, Any]) -> list[str]:
+    """The tests every 25 epochs of the finished published-recipe rows, one column per epoch."""
+    rows = {name: s["test_error_by_epoch"] for name, s in summary.items()
+            if not name.startswith("_") and s.get("test_error_by_epoch")}
+    if not rows:
+        return []
+    epochs = sorted({int(e) for by in rows.values() for e in by})
+    table = [[name] + [R.fmt(by[str(e)]) if str(e) in by else "—" for e in epochs] for name, by in rows.items()]
+    return ["", "Test error (%) along the way (published recipe: after the batch-norm pass every 25 epochs, "
+            "as the released code tests):", "",
+            R.markdown_table(["model, recipe, epochs"] + [f"epoch {e}" for e in epochs], table)]
+
+
 def unfinished_lines(runs: list[dict[str, Any]]) -> list[str]:
     """A table of the unfinished runs (nothing when there are none)."""
     if not runs:
         return []
-    rows = [[r["model"], r["seed"], f"{r['epochs_done']} of {r['epochs']}", f"{r['train_accuracy_last_epoch'] * 100:.2f}",
+    rows = [[r["model"], r["seed"], f"{r['epochs_done']} of {r['epochs']}",
+             f"{r['train_accuracy_last_epoch'] * 100:.2f}",
              ", ".join(f"{v * 100:.2f} (epoch {e})" for e, v in r["test_error_by_epoch"].items()) or "—"]
             for r in runs]
     return ["", ("Unfinished runs of the published recipe (their checkpoints; the same command resumes them). "
@@ -260,6 +282,7 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
     lines.append(R.markdown_table(["model, recipe, epochs", "params", "MFLOP/img", "test error (%)", "per seed",
                                    "seeds", "training accuracy, last epoch (%)", "published MNIST-rot (%)",
                                    "target (%)", "min/run"], rows))
+    lines += along_the_way_lines(summary)
     lines += unfinished_lines([r for r in summary.get("_unfinished", []) if r["quick"] == quick])
     if not quick:
         lines += ["", "Against the published numbers and the targets:", "", *target_lines(summary)]
