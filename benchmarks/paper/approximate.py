@@ -147,8 +147,8 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
                      eq, R.fmt(s["class_changes_c16"])])
     lines.append(R.markdown_table(
         ["model", "params", "MFLOP/img", "seeds", f"acc, mean over {len(cfg['angles'])} angles", "acc, worst angle",
-         "acc at 0°", "acc at 45°",
-         "equivariance error (max rel; largest over seeds)", f"digits whose class changes under C16 (%, {cfg['n_probe']} digits)"], rows))
+         "acc at 0°", "acc at 45°", "equivariance error (max rel; largest over seeds)",
+         f"digits whose class changes under C16 (%, {cfg['n_probe']} digits)"], rows))
     lines += ["", "Accuracy per angle: `approximate.json` (`summary.<model>.accuracy_by_angle`) and the plot.", ""]
     return "\n".join(lines)
 

@@ -99,8 +99,8 @@ def configs(args: argparse.Namespace) -> list[dict[str, Any]]:
     n_test = args.n_test or (500 if args.quick else 10000)
     budget = args.budget or (600 if args.quick else 20000)
     return [{"experiment": "data_sizes", **model_config(name), "n_train": n, "n_test": n_test,
-             "epochs": epochs_of(model_config(name), n, budget), "batch_size": 64, "lr": 1e-3, "seed": seed, "backend": args.backend,
-             "quick": bool(args.quick)}
+             "epochs": epochs_of(model_config(name), n, budget), "batch_size": 64, "lr": 1e-3, "seed": seed,
+             "backend": args.backend, "quick": bool(args.quick)}
             for n in args.sizes for seed in args.seeds for name in args.models]
 
 
