@@ -25,10 +25,11 @@ for _folder in (Path(__file__).resolve().parent, Path(__file__).resolve().parent
     if str(_folder) not in sys.path:
         sys.path.insert(0, str(_folder))
 
+from models import group_of  # noqa: E402
+
 from common import RESULTS, machine, write_json  # noqa: E402
 from groupcore import backends, fileio, nn  # noqa: E402
 from groupcore.datasets import apply_elements, rotate_angles  # noqa: E402
-from models import group_of  # noqa: E402
 
 __all__ = [
     "PAPER_RESULTS",
