@@ -1,4 +1,4 @@
-"""Parse group names such as ``C4``, ``D6``, ``S3``, ``A4``, ``Q8``, ``V4``/``K4`` and ``C2xC3``.
+"""Parse group names such as ``C4``, ``D6``, ``S3``, ``A4``, ``Q8``, ``V4``/``K4``, ``O``, ``Oh`` and ``C2xC3``.
 
 A name is read in full before anything is built: every bad factor is named in one message,
 and the group's size is estimated from the name, so a name whose table would not fit in the
@@ -12,7 +12,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .errors import GroupTooLargeError
-from .families import alternating, cyclic, dihedral, direct_product, klein, quaternion, symmetric
+from .families import (
+    alternating,
+    cyclic,
+    dihedral,
+    direct_product,
+    full_octahedral,
+    klein,
+    octahedral,
+    quaternion,
+    symmetric,
+)
 from .group import Group
 from .permutations import listing_size
 from .validation import DEFAULT_MAX_BYTES, check_budget, format_count, format_factorial, group_nbytes
@@ -20,11 +30,12 @@ from .validation import DEFAULT_MAX_BYTES, check_budget, format_count, format_fa
 __all__ = ["parse_group", "parse_groups", "NAME_FORMS"]
 
 #: The forms a group name takes, for help texts and error messages.
-NAME_FORMS = "C<n>, D<n>, S<n>, A<n> (n >= 1), Q8, V4 (or K4), and direct products joined by x, like C2xC3"
+NAME_FORMS = ("C<n>, D<n>, S<n>, A<n> (n >= 1), Q8, V4 (or K4), O and Oh (the rotations and symmetries of the "
+              "cube), and direct products joined by x, like C2xC3")
 
 _FACTOR = re.compile(r"([CDSA])([0-9]+)")
 _SEPARATOR = re.compile(r"[x×]", re.IGNORECASE)
-_FIXED = {"Q8": (quaternion, 8), "V4": (klein, 4), "K4": (klein, 4)}
+_FIXED = {"Q8": (quaternion, 8), "V4": (klein, 4), "K4": (klein, 4), "O": (octahedral, 24), "OH": (full_octahedral, 48)}
 _SCRATCH = {"C": 2, "D": 4, "S": 0, "A": 0}     # int64 temporaries of the table's size while it is built
 _PRODUCT_SCRATCH = 2
 
@@ -136,7 +147,8 @@ def parse_group(name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Group:
     Traceback (most recent call last):
     ...
     ValueError: unknown group name 'C2xX9': an empty factor between x number 1 and 2, '9' is not a group name; use C<n>,
-    D<n>, S<n>, A<n> (n >= 1), Q8, V4 (or K4), and direct products joined by x, like C2xC3
+    D<n>, S<n>, A<n> (n >= 1), Q8, V4 (or K4), O and Oh (the rotations and symmetries of the cube), and direct products
+    joined by x, like C2xC3
     """
     factors = _read(name)
     if isinstance(factors, str):

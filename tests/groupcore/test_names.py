@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import groupcore as gc
@@ -23,3 +24,9 @@ def test_names(name: str, expected: gc.Group) -> None:
 def test_bad_names(name: str) -> None:
     with pytest.raises(ValueError, match="group name"):
         parse_group(name)
+
+
+def test_cube_groups_by_name() -> None:
+    O, Oh = gc.parse_group("O"), gc.parse_group("oh")
+    assert O == gc.octahedral() and Oh == gc.full_octahedral()
+    assert np.array_equal(O.matrices, gc.octahedral().matrices)
