@@ -2,7 +2,7 @@
 
 ``np.load`` allocates the array its header declares before it reads any data, so a file of a
 few bytes can ask for gigabytes; and it reports a file that is not an archive at all as "pickled
-data", inviting ``allow_pickle=True``. :class:`NpzReader` reads only the headers when it opens an
+data", suggesting the unsafe pickle option. :class:`NpzReader` reads only the headers when it opens an
 archive, checks that each array's declared size is exactly what the archive stores (and, for a
 compressed member, no more than deflate can expand its bytes to), and reads an array only when
 asked, into a buffer of that checked size. Object (pickled) arrays are refused; nothing is

@@ -43,6 +43,13 @@ class _Element(NamedTuple):
     interp: sparse.csr_matrix | None      # interpolated: weights on the (prefiltered) coefficient grid
 
 
+def _interpolated(element: _Element) -> sparse.csr_matrix:
+    """The resampling operator of an element that is not a pixel permutation."""
+    if element.interp is None:
+        raise RuntimeError(f"the element at {element.angle:g}° has neither a pixel permutation nor an operator")
+    return element.interp
+
+
 class ApproximateAction:
     """Rotations of ``(H, W)`` images by C_N or D_N: exact permutations and interpolated operators.
 
@@ -219,11 +226,11 @@ class ApproximateAction:
         m = self.size
         if element.perm is not None:
             return sparse.csr_matrix((np.ones(m), element.perm.copy(), np.arange(m + 1)), shape=(m, m))
-        assert element.interp is not None          # an element is exact (perm) or interpolated (interp)
+        interp = _interpolated(element)
         if self._prefilter is None:
-            return element.interp.copy()
+            return interp.copy()
         ph, pw = self._prefilter
-        dense = element.interp @ np.kron(ph, pw[:, ::-1] if element.flip else pw)
+        dense = interp @ np.kron(ph, pw[:, ::-1] if element.flip else pw)
         return sparse.csr_matrix(dense)
 
     def operators(self) -> list[sparse.csr_matrix]:
@@ -267,8 +274,7 @@ class ApproximateAction:
             out = np.empty_like(y.reshape(b, -1))
             out[:, element.perm] = y.reshape(b, -1)
             return out.reshape(y.shape)
-        assert element.interp is not None          # an element is exact (perm) or interpolated (interp)
-        coef = (element.interp.T @ np.ascontiguousarray(y.reshape(b, -1).T)).T
+        coef = (_interpolated(element).T @ np.ascontiguousarray(y.reshape(b, -1).T)).T
         if self._prefilter is None:
             return np.ascontiguousarray(coef).reshape(y.shape)
         ph, pw = self._prefilter

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -50,7 +51,18 @@ class RotationFact:
         return f"{'✓' if self.holds else '✗'} {self.statement}: {detail}"
 
 
-def rotation_matrix(theta: sp.Expr) -> sp.Matrix:
+def _angle(theta: Any) -> sp.Expr:
+    """An angle as a SymPy expression: SymPy objects as they are, Python and NumPy numbers converted (never parsed)."""
+    if isinstance(theta, sp.Basic):
+        return theta
+    if isinstance(theta, (int, np.integer)) and not isinstance(theta, (bool, np.bool_)):
+        return sp.Integer(int(theta))
+    if isinstance(theta, (float, np.floating)):
+        return sp.Float(float(theta))
+    raise TypeError(f"the angle must be a SymPy expression or a number; got {type(theta).__name__} {theta!r}")
+
+
+def rotation_matrix(theta: Any) -> sp.Matrix:
     """The counter-clockwise rotation by ``theta`` of the plane, as a SymPy matrix.
 
     Examples
@@ -60,7 +72,7 @@ def rotation_matrix(theta: sp.Expr) -> sp.Matrix:
     [0, -1],
     [1,  0]])
     """
-    theta = sp.sympify(theta)
+    theta = _angle(theta)
     return sp.Matrix([[sp.cos(theta), -sp.sin(theta)], [sp.sin(theta), sp.cos(theta)]])
 
 

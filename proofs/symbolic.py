@@ -47,8 +47,10 @@ def _z_value(value: Any, x: int) -> sp.Expr:
         return sp.Symbol(_plain_name(value, what))
     if isinstance(value, sp.Basic):
         return value
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
-        return sp.sympify(value, strict=True)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return sp.Integer(int(value))
+    if isinstance(value, (float, np.floating)):
+        return sp.Float(float(value))
     raise ValueError(f"{what} must be a plain name, a SymPy expression or a number; "
                      f"got {type(value).__name__} {value!r}")
 

@@ -208,7 +208,9 @@ class _SharedConv(Layer):
     @property
     def _grid(self) -> GridAction:
         """``spatial``, in a layer that moves the grid (a lifting one, or one in the diagonal frame)."""
-        assert self.spatial is not None, "a regular-frame group convolution does not move the grid"
+        if self.spatial is None:
+            raise RuntimeError(f"{type(self).__name__} in the regular frame does not move the grid: "
+                               f"it has no grid action")
         return self.spatial
 
     @property

@@ -59,3 +59,9 @@ def test_rotation_facts_and_errors() -> None:
     assert str(facts[2]).startswith("✓ rotation by 2π/3 maps pixel centres")
     with pytest.raises(ValueError, match="N must be a positive integer; got 0"):
         grid_rotation_status(0)
+
+
+def test_rotation_matrix_never_parses_strings() -> None:
+    with pytest.raises(TypeError, match="must be a SymPy expression or a number"):
+        rotation_matrix("__import__('os').system('true')")
+    assert rotation_matrix(0) == sp.eye(2)
