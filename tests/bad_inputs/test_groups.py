@@ -6,7 +6,6 @@ below a few megabytes where building the group would take gigabytes.
 
 from __future__ import annotations
 
-import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,6 @@ C4 = gc.cyclic(4)
 #: A magma with identity 0 in which 1 and 2 never reach 0 by powers (built unvalidated).
 NOT_A_GROUP = gc.Group.from_table([[0, 1, 2], [1, 2, 2], [2, 2, 2]], validate=False, name="M3")
 S8_GENERATORS = [[1, 2, 3, 4, 5, 6, 7, 0], [1, 0, 2, 3, 4, 5, 6, 7]]
-SMALL_PEAK = 8 * 2**20          # bytes: refusals allocate a few MB at most, never the table
 
 
 Case = tuple[Callable[[], Any], type[Exception], str]
@@ -164,51 +162,19 @@ TOO_LARGE: dict[str, Case] = {
 }
 
 
-def _run(cases: dict[str, Case]) -> Any:
-    return pytest.mark.parametrize(("call", "error", "message"), list(cases.values()), ids=list(cases))
+BAD = {**ELEMENTS, **TABLES, **FAMILIES, **PERMUTATIONS, **NAMES}
 
 
-@_run(ELEMENTS)
-def test_bad_elements(call: Callable[[], Any], error: type[Exception], message: str) -> None:
+@pytest.mark.parametrize(("call", "error", "message"), list(BAD.values()), ids=list(BAD))
+def test_bad_input_is_refused(call: Callable[[], Any], error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         call()
 
 
-@_run(TABLES)
-def test_bad_tables(call: Callable[[], Any], error: type[Exception], message: str) -> None:
-    with pytest.raises(error, match=message):
-        call()
-
-
-@_run(FAMILIES)
-def test_bad_family_arguments(call: Callable[[], Any], error: type[Exception], message: str) -> None:
-    with pytest.raises(error, match=message):
-        call()
-
-
-@_run(PERMUTATIONS)
-def test_bad_permutations(call: Callable[[], Any], error: type[Exception], message: str) -> None:
-    with pytest.raises(error, match=message):
-        call()
-
-
-@_run(NAMES)
-def test_bad_names(call: Callable[[], Any], error: type[Exception], message: str) -> None:
-    with pytest.raises(error, match=message):
-        call()
-
-
-@_run(TOO_LARGE)
-def test_too_large_is_refused_before_allocating(call: Callable[[], Any], error: type[Exception],
+@pytest.mark.parametrize(("call", "error", "message"), list(TOO_LARGE.values()), ids=list(TOO_LARGE))
+def test_too_large_is_refused_before_allocating(refused: Any, call: Callable[[], Any], error: type[Exception],
                                                 message: str) -> None:
-    tracemalloc.start()
-    try:
-        with pytest.raises(error, match=message):
-            call()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < SMALL_PEAK, f"the refusal came after allocating {peak / 2**20:.1f} MiB"
+    refused(call, error, message)
 
 
 def test_the_budget_is_a_knob() -> None:
@@ -240,15 +206,9 @@ C300 = gc.cyclic(300)
     (lambda: gc.direct_product(C300, C300), r"direct_product\(C300, C300\)"),
     (lambda: gc.Group.from_matrices([[[0, -1], [1, 0]]], max_bytes=100), "the group of 2x2 matrices"),
 ])
-def test_families_and_matrix_groups_check_their_table_size(call: Callable[[], Any], message: str) -> None:
-    tracemalloc.start()
-    try:
-        with pytest.raises(gc.GroupTooLargeError, match=message):
-            call()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < SMALL_PEAK
+def test_families_and_matrix_groups_check_their_table_size(refused: Any, call: Callable[[], Any],
+                                                           message: str) -> None:
+    refused(call, gc.GroupTooLargeError, message)
 
 
 def test_direct_product_takes_groups() -> None:
