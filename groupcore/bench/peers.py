@@ -164,9 +164,10 @@ def e2cnn_p4cnn(e2cnn: Any, group: str, channels: int = 10, input_size: int = 28
     return enn.SequentialModule(*layers), fin
 
 
-def torch_conv(torch: Any, c_in: int, c_out: int, kernel: int, dtype: str) -> Any:
-    """A plain ``torch.nn.Conv2d`` in ``dtype`` (the peer of one lifted layer's expanded conv)."""
-    return torch.nn.Conv2d(c_in, c_out, kernel).to(getattr(torch, dtype))
+def torch_conv(torch: Any, c_in: int, c_out: int, kernel: int, dtype: str, ndim: int = 2) -> Any:
+    """A plain ``torch.nn.Conv1d/2d/3d`` in ``dtype`` (the peer of one lifted layer's expanded conv)."""
+    conv = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d, 3: torch.nn.Conv3d}[ndim]
+    return conv(c_in, c_out, kernel).to(getattr(torch, dtype))
 
 
 class TorchModel:
@@ -240,11 +241,12 @@ class Peer:
 
 def _conv_peer(torch: Any, spec: dict[str, Any]) -> Peer:
     b, c_in, c_out, size, k = spec["batch"], spec["c_in"], spec["c_out"], spec["size"], spec["kernel"]
-    conv = torch_conv(torch, c_in, c_out, k, spec["dtype"])
+    d = int(spec.get("ndim", 2))
+    conv = torch_conv(torch, c_in, c_out, k, spec["dtype"], d)
     rng = np.random.default_rng(0)
-    tx = torch.from_numpy(rng.standard_normal((b, c_in, size, size)).astype(spec["dtype"]))
+    tx = torch.from_numpy(rng.standard_normal((b, c_in) + (size,) * d).astype(spec["dtype"]))
     tx.requires_grad_(bool(spec["input_grad"]))
-    tgy = torch.ones((b, c_out, size - k + 1, size - k + 1), dtype=getattr(torch, spec["dtype"]))
+    tgy = torch.ones((b, c_out) + (size - k + 1,) * d, dtype=getattr(torch, spec["dtype"]))
 
     def forward() -> Any:
         with torch.no_grad():
@@ -274,8 +276,9 @@ def build_peer(spec: dict[str, Any], modules: dict[str, Any]) -> Peer:
       candidates ``forward`` and ``train step``;
     - ``"e2cnn_p4cnn"`` (``group``, ``channels``, ``input_size``, ``batch``, ``dtype``):
       :func:`e2cnn_p4cnn`, the same candidates;
-    - ``"conv"`` (``c_in``, ``c_out``, ``kernel``, ``size``, ``batch``, ``dtype``, ``input_grad``):
-      one ``torch.nn.Conv2d``, candidates ``forward`` and ``forward+backward``;
+    - ``"conv"`` (``c_in``, ``c_out``, ``kernel``, ``size``, ``batch``, ``dtype``, ``input_grad``,
+      optionally ``ndim``, default 2): one ``torch.nn.Conv1d/2d/3d``, candidates ``forward`` and
+      ``forward+backward``;
     - ``"e2cnn_build"`` (``group``, ``channels``, ``input_size``): candidate ``build``, building
       the e2cnn P4CNN; ``info["first_build_s"]`` is the first (cold) build.
 

@@ -15,15 +15,16 @@ import numpy as np
 __all__ = ["conv_flops", "gemm_size", "square_gemm", "shaped_gemm"]
 
 
-def conv_flops(batch: int, c_in: int, c_out: int, kernel: int, h_out: int, w_out: int) -> float:
-    """Multiply-add FLOPs (2 per multiply-add) of a stride-1 convolution.
+def conv_flops(batch: int, c_in: int, c_out: int, kernel: int, *out: int) -> float:
+    """Multiply-add FLOPs (2 per multiply-add) of a stride-1 convolution with output size ``out``
+    (one number per grid axis) and a ``kernel``-wide filter on each axis.
 
     Examples
     --------
-    >>> conv_flops(1, 1, 1, 3, 2, 2)
-    72.0
+    >>> conv_flops(1, 1, 1, 3, 2, 2), conv_flops(1, 1, 1, 3, 2, 2, 2)
+    (72.0, 432.0)
     """
-    return 2.0 * batch * c_in * c_out * kernel * kernel * h_out * w_out
+    return 2.0 * batch * c_in * c_out * float(kernel) ** len(out) * float(np.prod(out))
 
 
 def gemm_size(flops: float) -> int:

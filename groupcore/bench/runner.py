@@ -44,6 +44,9 @@ def _tasks(suite: Suite, backends: dict[str, Any], peers: PeerSet) -> list[tuple
                         for kind in ("lifting", "group"):
                             tasks.append((f"{kind} conv {g} {size} c={c} {dtype} [{be.name}]",
                                           partial(layer_case, suite, be, g, kind, size, c, dtype, peers)))
+            for g, size, c, b in suite.volume_layers:
+                tasks.append((f"group conv 3-d {g} {size} c={c} batch {b} {dtype} [{be.name}]",
+                              partial(layer_case, suite, be, g, "group", size, c, dtype, peers, 3, b)))
         batches = [suite.batch] + ([suite.large_batch] if suite.large_batch else [])
         if be.name != "numpy" and 256 not in batches:
             batches.append(256)

@@ -30,6 +30,8 @@ class Suite:
         interpolated element to a ``(batch, size, size)`` float32 stack.
     layer_groups, layer_sizes, layer_channels, layer_dtypes : tuples
         ``LiftingConv2d`` / ``GroupConv2d`` cases: every combination.
+    volume_layers : tuple of (str, int, int, int)
+        ``GroupConv3d`` cases ``(group, size, channels per element, batch)`` in every layer dtype.
     batch : int
         Batch of the layer and model workloads.
     models : tuple of str
@@ -59,7 +61,7 @@ class Suite:
     Examples
     --------
     >>> get_suite("quick").models
-    ('C4',)
+    ('C4', 'D4')
     """
 
     name: str
@@ -70,6 +72,7 @@ class Suite:
     layer_sizes: tuple[int, ...]
     layer_channels: tuple[int, ...]
     layer_dtypes: tuple[str, ...]
+    volume_layers: tuple[tuple[str, int, int, int], ...]
     batch: int
     models: tuple[str, ...]
     model_dtypes: tuple[str, ...]
@@ -90,19 +93,22 @@ class Suite:
 SUITES: dict[str, Suite] = {
     "quick": Suite("quick", symmetric=(6, 7), grid=512, rotations=(8, 64, 256),
                    layer_groups=("C4", "D4"), layer_sizes=(28,), layer_channels=(10,), layer_dtypes=("float32",),
-                   batch=64, models=("C4",), model_dtypes=("float32",), large_batch=None,
+                   volume_layers=(("O", 10, 10, 4),), batch=64, models=("C4", "D4"), model_dtypes=("float32",),
+                   large_batch=None,
                    builds=("C4", "D4", "C8"), equivariance=("C4", "D4", "C8"), equivariance_images=4,
                    memory=("C4",), channels=10, input_size=28, rounds=15, layer_rounds=15, warmup=2,
                    min_sample_s=0.05, settle_s=0.1),
     "full": Suite("full", symmetric=(6, 7), grid=512, rotations=(8, 64, 256),
                   layer_groups=("C4", "D4", "C8"), layer_sizes=(28, 64), layer_channels=(10, 32),
-                  layer_dtypes=("float32", "float64"), batch=64, models=("C4", "D4"),
+                  layer_dtypes=("float32", "float64"), volume_layers=(("O", 10, 10, 4), ("O", 16, 10, 8)),
+                  batch=64, models=("C4", "D4"),
                   model_dtypes=("float32", "float64"), large_batch=256, builds=("C4", "D4", "C8"),
                   equivariance=("C4", "D4", "C8"), equivariance_images=8, memory=("C4", "D4"), channels=10,
                   input_size=28, rounds=15, layer_rounds=11, warmup=2, min_sample_s=0.05, settle_s=0.1),
     "smoke": Suite("smoke", symmetric=(4,), grid=16, rotations=(8, 12, 2),
                    layer_groups=("C4", "C8"), layer_sizes=(8,), layer_channels=(2,),
-                   layer_dtypes=("float32", "float64"), batch=2, models=("C4",), model_dtypes=("float32", "float64"),
+                   layer_dtypes=("float32", "float64"), volume_layers=(("O", 4, 1, 1),), batch=2, models=("C4",),
+                   model_dtypes=("float32", "float64"),
                    large_batch=3, builds=("C4", "D4"), equivariance=("C4", "C8"), equivariance_images=1,
                    memory=("C4",), channels=2, input_size=22, rounds=2, layer_rounds=2, warmup=1,
                    min_sample_s=0.001, settle_s=0.001),

@@ -22,7 +22,7 @@ from ..action import Action
 from ..families import dihedral, symmetric
 from ..group import Group
 from ..names import parse_group
-from ..nn import SGD, GroupConv2d, LiftingConv2d, Sequential, p4cnn, plain_cnn
+from ..nn import SGD, GroupConv2d, GroupConv3d, LiftingConv2d, LiftingConv3d, Sequential, p4cnn, plain_cnn
 from ..rotations import interpolated_rotations
 from .peer_process import PeerError, PeerSet, RemotePeer
 from .peers import equal_params_width, seeded_batch
@@ -125,33 +125,38 @@ def rotation_case(suite: Suite) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- layers
+_LAYERS = {2: (LiftingConv2d, GroupConv2d), 3: (LiftingConv3d, GroupConv3d)}
+
+
 def layer_case(suite: Suite, backend: Any, group: str, kind: str, size: int, channels: int, dtype: str,
-               peers: PeerSet) -> dict[str, Any]:
-    """``LiftingConv2d`` (``kind="lifting"``) or ``GroupConv2d`` (``"group"``), diagonal frame.
+               peers: PeerSet, ndim: int = 2, batch: int | None = None) -> dict[str, Any]:
+    """``LiftingConv2d/3d`` (``kind="lifting"``) or ``GroupConv2d/3d`` (``"group"``), diagonal frame.
 
     Forward and forward+backward next to the roofline GEMM of the forward's FLOPs, the GEMM of
-    the layer's own im2col shape (``B·H'·W' × C·k² × O·|G|``) and, on NumPy with the torch peer,
-    ``torch.nn.Conv2d`` with the same expanded channels.
+    the layer's own im2col shape (``B·prod(S') × C·3^d × O·|G|``) and, on NumPy with the torch
+    peer, ``torch.nn.Conv2d/3d`` with the same expanded channels. ``batch`` defaults to the
+    suite's.
     """
     G = parse_group(group)
-    n, B, c = G.order, suite.batch, channels
+    n, B, c = G.order, suite.batch if batch is None else batch, channels
     rng = np.random.default_rng(0)
+    lifting, grouped = _LAYERS[ndim]
+    grid, ho = (size,) * ndim, size - 2
     shape: tuple[int, ...]
     if kind == "lifting":
-        layer: Any = LiftingConv2d(G, 1, c, 3, frame="diagonal", seed=0)
-        shape, c_in, needs_gx = (B, 1, size, size), 1, False
+        layer: Any = lifting(G, 1, c, 3, frame="diagonal", seed=0)
+        shape, c_in, needs_gx = (B, 1) + grid, 1, False
     else:
-        layer = GroupConv2d(G, c, c, 3, frame="diagonal", seed=0)
-        shape, c_in, needs_gx = (B, c, n, size, size), c * n, True
+        layer = grouped(G, c, c, 3, frame="diagonal", seed=0)
+        shape, c_in, needs_gx = (B, c, n) + grid, c * n, True
     layer = layer.to(backend, dtype)
     layer.needs_input_grad = needs_gx
     x = backend.asarray(rng.standard_normal(shape), dtype=dtype)
-    ho = size - 2
-    gy = backend.asarray(np.ones((B, c, n, ho, ho)), dtype=dtype)
-    fwd = conv_flops(B, c_in, c * n, 3, ho, ho)
+    gy = backend.asarray(np.ones((B, c, n) + (ho,) * ndim), dtype=dtype)
+    fwd = conv_flops(B, c_in, c * n, 3, *(ho,) * ndim)
     fb = fwd * (3 if needs_gx else 2)
     fwd_name, fb_name = f"{OURS} forward", f"{OURS} forward+backward"
-    im2col = (B * ho * ho, c_in * 9, c * n)
+    im2col = (B * ho ** ndim, c_in * 3 ** ndim, c * n)
     cands: dict[str, Candidate] = {
         fwd_name: blocking(lambda: layer.forward(x), backend),
         fb_name: blocking(lambda: (layer.forward(x), layer.backward(gy)), backend),
@@ -160,10 +165,12 @@ def layer_case(suite: Suite, backend: Any, group: str, kind: str, size: int, cha
     flops = {fwd_name: fwd, fb_name: fb, ROOFLINE: 2.0 * gemm_size(fwd) ** 3, IM2COL: fwd}
     skipped: dict[str, str] = {}
     torch = {}
+    title = type(layer).__name__
+    peer_name = f"torch Conv{ndim}d"
     if backend.name == "numpy":
         spec = {"kind": "conv", "c_in": c_in, "c_out": c * n, "kernel": 3, "size": size, "batch": B,
-                "dtype": dtype, "input_grad": needs_gx}
-        torch = _peers(peers, "torch", {"torch Conv2d": spec}, skipped)
+                "dtype": dtype, "input_grad": needs_gx, "ndim": ndim}
+        torch = _peers(peers, "torch", {peer_name: spec}, skipped)
     else:
         skipped["torch"] = f"CPU peer; not compared on {backend.name}"
     for label, peer in torch.items():
@@ -176,13 +183,14 @@ def layer_case(suite: Suite, backend: Any, group: str, kind: str, size: int, cha
               "forward+backward: fraction of roofline": _ratio(t, ROOFLINE, fb_name, fb / fwd),
               "forward: fraction of its im2col GEMM": _ratio(t, IM2COL, fwd_name)}
     if torch:
-        ratios["forward: torch / groupcore"] = _ratio(t, "torch Conv2d forward", fwd_name)
-        ratios["forward+backward: torch / groupcore"] = _ratio(t, "torch Conv2d forward+backward", fb_name)
-    title = "LiftingConv2d" if kind == "lifting" else "GroupConv2d"
-    return _case(f"{title} {group} {size}x{size} c={c} {dtype} [{backend.name}]", "layer", t, backend=backend.name,
-                 params={"layer": title, "group": group, "order": n, "size": size, "channels_per_element": c,
-                         "dtype": dtype, "batch": B, "frame": "diagonal", "in_channels_expanded": c_in,
-                         "out_channels_expanded": c * n, "im2col_gemm_mkn": list(im2col)},
+        ratios["forward: torch / groupcore"] = _ratio(t, f"{peer_name} forward", fwd_name)
+        ratios["forward+backward: torch / groupcore"] = _ratio(t, f"{peer_name} forward+backward", fb_name)
+    side = "x".join([str(size)] * ndim)
+    return _case(f"{title} {group} {side} c={c} {dtype} [{backend.name}]", "layer", t, backend=backend.name,
+                 params={"layer": title, "group": group, "order": n, "size": size, "ndim": ndim,
+                         "channels_per_element": c, "dtype": dtype, "batch": B, "frame": "diagonal",
+                         "in_channels_expanded": c_in, "out_channels_expanded": c * n,
+                         "im2col_gemm_mkn": list(im2col)},
                  flops=flops, ratios=ratios, skipped=skipped)
 
 

@@ -86,12 +86,14 @@ def test_generic_path_is_identical_on_numpy_and_strict_device(backend, rng, chec
         assert checks.rel_err(backend.to_numpy(got), want) < 1e-12
 
 
-# Every route of the fast path: Winograd F(2, 3) for any channel count and grid, im2col, and the
-# input gradient by col2im for every output size.
+# Every route of the fast path: Winograd F(2, 3) for any channel count and grid, im2col by slabs
+# and by rows, and the input gradient by col2im for every output size.
 ROUTES = {
     "default": {},
     "winograd": {"_WINOGRAD_MIN_CHANNELS": 1, "_WINOGRAD_MIN_WORK": 1},
     "im2col": {"_WINOGRAD_MIN_CHANNELS": 10**9, "_COL2IM_BELOW": 0.0},
+    "im2col-slabs": {"_WINOGRAD_MIN_CHANNELS": 10**9, "_SLAB_MIN_RUN": 1},
+    "im2col-rows": {"_WINOGRAD_MIN_CHANNELS": 10**9, "_SLAB_MIN_RUN": 10**9, "_SLAB_MAX_ROW": 0},
     "col2im": {"_COL2IM_BELOW": float("inf")},
 }
 

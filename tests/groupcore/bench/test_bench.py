@@ -90,7 +90,8 @@ def test_memory_case_measures_the_step_against_its_bound(blocked_peers_result):
 def test_layer_and_model_cases_compare_with_the_roofline(blocked_peers_result):
     result, _, _ = blocked_peers_result
     timed = [c for c in result["cases"] if c["kind"] in ("layer", "model")]
-    assert {c["params"].get("layer", "P4CNN") for c in timed} == {"LiftingConv2d", "GroupConv2d", "P4CNN"}
+    layers = {"LiftingConv2d", "GroupConv2d", "GroupConv3d", "P4CNN"}
+    assert {c["params"].get("layer", "P4CNN") for c in timed} == layers
     for case in timed:
         assert "roofline GEMM" in case["timings"]
         assert "forward: fraction of roofline" in case["ratios"]
