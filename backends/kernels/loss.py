@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from array_api_compat import array_namespace, device
+from array_api_compat import array_namespace, device, is_numpy_array
 
 from ._common import check_ndim
 
@@ -20,12 +20,19 @@ def softmax_cross_entropy(logits: Any, labels: Any) -> tuple[Any, Any]:
     Parameters
     ----------
     logits : array, shape (B, K), floating
-    labels : array, shape (B,), integer in ``[0, K)`` (not checked: that would need the host)
+    labels : array, shape (B,), integer in ``[0, K)``. NumPy labels out of that range raise;
+        on other backends (where checking would wait for the device) such a label makes the
+        loss and its row of the gradient NaN, so it cannot pass for a valid result.
 
     Returns
     -------
     loss : 0-d array
     glogits : array, shape (B, K): ``(softmax(logits) - onehot(labels)) / B``
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, non-integer labels, or NumPy labels outside ``[0, K)``.
 
     Examples
     --------
@@ -42,10 +49,16 @@ def softmax_cross_entropy(logits: Any, labels: Any) -> tuple[Any, Any]:
     if not xp.isdtype(labels.dtype, "integral"):
         raise ValueError(f"labels must be integers, got dtype {labels.dtype}")
     b, k = logits.shape
+    outside = (labels < 0) | (labels >= k)
+    if is_numpy_array(labels) and bool(xp.any(outside)):
+        i = int(xp.argmax(outside))
+        raise ValueError(f"labels must lie in [0, {k}) for {k} logits; labels[{i}] = {int(labels[i])} "
+                         f"(build the model for more classes, or fix the labels)")
     z = logits - xp.max(logits, axis=1, keepdims=True)
+    z = xp.where(outside[:, None], xp.nan, z)
     e = xp.exp(z)
     s = xp.sum(e, axis=1, keepdims=True)
     onehot = labels[:, None] == xp.arange(k, device=device(logits))[None, :]
-    loss = -xp.sum(xp.where(onehot, z - xp.log(s), 0.0)) / b
+    loss = -xp.sum(xp.where(onehot | outside[:, None], z - xp.log(s), 0.0)) / b
     glogits = (e / s - xp.astype(onehot, logits.dtype)) / b
     return loss, glogits

@@ -11,7 +11,21 @@ from ..map_action import MapAction
 from ..protocol import TrivialAction
 from .layer import Layer, _dtype_name
 
-__all__ = ["Flatten", "Dropout"]
+__all__ = ["Flatten", "Dropout", "check_single_point"]
+
+
+def check_single_point(shape: tuple[int, ...]) -> None:
+    """Raise ``ValueError`` unless the grid axes of a ``(B, C, |G|, *S)`` shape hold a single point.
+
+    Examples
+    --------
+    >>> check_single_point((2, 3, 4, 1, 1))
+    """
+    if any(s != 1 for s in shape[3:]):
+        raise ValueError(f"Flatten(keep_group=True) gets a {'x'.join(map(str, shape[3:]))} grid on which G "
+                         f"acts (the diagonal frame): flattening it breaks equivariance. Reduce the grid to a "
+                         f"single point first (a convolution as large as its input, or pooling), or pass "
+                         f"allow_approximate=True")
 
 
 class Flatten(Layer):
@@ -38,6 +52,11 @@ class Flatten(Layer):
     def config(self) -> dict[str, Any]:
         return {"keep_group": self.keep_group, "allow_approximate": self.allow_approximate}
 
+    @property
+    def needs_single_point(self) -> bool:
+        """Whether a forward refuses a grid of more than one point (``keep_group`` in the diagonal frame)."""
+        return self._needs_point
+
     def propagate(self, action: Any) -> Any:
         """With ``keep_group`` the G axis keeps its regular action; otherwise the values are read as invariant.
 
@@ -59,11 +78,8 @@ class Flatten(Layer):
             return xp.reshape(x, (x.shape[0], -1))
         if x.ndim < 3:
             raise ValueError(f"Flatten(keep_group=True) expects (B, C, |G|, ...); got shape {self._shape}")
-        if self._needs_point and any(s != 1 for s in self._shape[3:]):
-            raise ValueError(f"Flatten(keep_group=True) gets a {'x'.join(map(str, self._shape[3:]))} grid on which G "
-                             f"acts (the diagonal frame): flattening it breaks equivariance. Reduce the grid to a "
-                             f"single point first (a convolution as large as its input, or pooling), or pass "
-                             f"allow_approximate=True")
+        if self._needs_point:
+            check_single_point(self._shape)
         moved = xp.permute_dims(x, (0, 1) + tuple(range(3, x.ndim)) + (2,))
         return xp.reshape(moved, (x.shape[0], -1, x.shape[2]))
 

@@ -69,7 +69,7 @@ def _builders() -> dict[type, Builder]:
         nn.Sequential: _sequential, nn.LiftLayer: _lift, nn.Dense: _linear,
         nn.GroupPool: lambda layer, where: GroupPool(layer.mode),
         nn.GroupBatchNorm: lambda layer, where: GroupBatchNorm(layer),
-        nn.Flatten: lambda layer, where: Flatten(layer.keep_group),
+        nn.Flatten: lambda layer, where: Flatten(layer.keep_group, layer.needs_single_point),
         nn.JointReadout: lambda layer, where: JointReadout(),
         nn.ReLU: lambda layer, where: torch.nn.ReLU(),
         nn.LeakyReLU: lambda layer, where: torch.nn.LeakyReLU(layer.negative_slope),

@@ -173,7 +173,7 @@ def test_optimizers_refuse(case: str) -> None:
 
 STEP: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
     "label-past-the-outputs": (lambda: net().train_step(X[:2], np.array([0, 5]), nn.SGD()), ValueError,
-                               r"y\[1\] = 5 but the model has 3 outputs"),
+                               r"labels must lie in \[0, 3\) for 3 logits; labels\[1\] = 5 \(build the model"),
     "no-optimizer": (lambda: net().train_step(X[:2], Y[:2], None), TypeError,
                      "optimizer must be a groupcore.nn.Optimizer"),
     "float-labels": (lambda: net().train_step(X[:2], np.array([0.0, 1.7]), nn.SGD()), ValueError,

@@ -47,3 +47,18 @@ def test_invalid_inputs_are_refused(backend):
         softmax_cross_entropy(logits, backend.zeros((4,), "int64"))
     with pytest.raises(ValueError, match="labels must be integers"):
         softmax_cross_entropy(logits, backend.zeros((3,), "float64"))
+
+
+@pytest.mark.parametrize("bad", [-1, 4, 100])
+def test_labels_outside_the_logits_never_give_a_finite_loss(backend, bad):
+    """NumPy refuses them; a device backend poisons the loss and that row's gradient with NaN."""
+    logits = backend.asarray(np.random.default_rng(0).standard_normal((3, 4)))
+    labels = backend.asarray(np.array([0, bad, 2]))
+    if backend.name == "numpy":
+        with pytest.raises(ValueError, match=rf"labels must lie in \[0, 4\) for 4 logits; labels\[1\] = {bad} \(build"):
+            softmax_cross_entropy(logits, labels)
+        return
+    loss, g = softmax_cross_entropy(logits, labels)
+    g = backend.to_numpy(g)
+    assert np.isnan(float(backend.to_numpy(loss)))
+    assert np.isnan(g[1]).all() and np.isfinite(g[[0, 2]]).all()

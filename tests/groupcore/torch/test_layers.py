@@ -136,3 +136,17 @@ def test_model_actions_and_mode_are_kept() -> None:
     assert module.in_action == net.in_action and module.out_action == net.out_action
     assert module[0].in_action == net[0].in_action
     assert not module.training and not module[1].training
+
+
+def test_flatten_keeping_the_group_refuses_a_moved_grid_in_torch_too():
+    """Diagonal frame: the NumPy model and its torch module refuse a grid G still moves; one point passes."""
+    net = nn.Sequential(nn.LiftingConv2d(C4, 1, 2, 3, frame="diagonal", seed=0), nn.Flatten(keep_group=True))
+    module = to_torch(net)
+    assert net[1].needs_single_point and module[1].single_point
+    x = np.zeros((1, 1, 5, 5), np.float32)
+    for run in (lambda: net(x), lambda: module(torch.from_numpy(x))):
+        with pytest.raises(ValueError, match="Flatten\\(keep_group=True\\) gets a 3x3 grid on which G acts"):
+            run()
+    assert tuple(module(torch.zeros(1, 1, 3, 3)).shape) == (1, 2, 4)
+    regular = nn.Sequential(nn.LiftingConv2d(C4, 1, 2, 3, frame="regular", seed=0), nn.Flatten(keep_group=True))
+    assert not to_torch(regular)[1].single_point
