@@ -47,6 +47,7 @@ from .families import (
 )
 from .grid_action import GridAction
 from .group import Group
+from .irreps import Irrep, real_irreps
 from .lift import lift, project, regular_act
 from .map_action import MapAction
 from .names import parse_group
@@ -60,6 +61,7 @@ __all__ = [
     "Group", "Action",
     "cyclic", "dihedral", "symmetric", "alternating", "klein", "quaternion", "direct_product",
     "octahedral", "full_octahedral", "GroupAction", "GridAction", "MapAction", "TrivialAction",
+    "real_irreps", "Irrep",
     "lift", "project", "regular_act", "compose", "parse_group",
     "ApproximateAction", "interpolated_rotations", "rotate_filters",
     "AxiomError", "GroupAxiomError", "ActionAxiomError", "GroupTooLargeError", "NotAnActionError",

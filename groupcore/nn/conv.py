@@ -30,6 +30,7 @@ from ..backends import kernels
 from ..grid_action import GridAction
 from ..group import Group
 from ..map_action import MapAction
+from .fourier import fourier_conv, fourier_conv_backward, fourier_plan, prefer_fourier, spectral_filters
 from .frames import check_frame
 from .layer import Layer, group_spec
 from .sharing import Sharing, action_gather, conv_sharing, interpolated_sharing
@@ -348,12 +349,50 @@ class _LiftingConv(_SharedConv):
 class _GroupConv(_SharedConv):
     """A convolution between maps on G: ``(B, C, |G|, *S) → (B, O, |G|, *S')``."""
 
+    def __init__(self, group: Group, in_channels: int, out_channels: int, kernel_size: int, *,
+                 frame: str = "regular", fourier: bool | str = "auto", padding: int = 0, bias: bool = True,
+                 interpolation: Mapping[str, Any] | None = None, seed: Any = None) -> None:
+        super().__init__(group, in_channels, out_channels, kernel_size, frame=frame, padding=padding, bias=bias,
+                         interpolation=interpolation, seed=seed)
+        if isinstance(fourier, (bool, np.bool_)):
+            fourier = bool(fourier)
+        elif not (isinstance(fourier, str) and fourier == "auto"):
+            raise ValueError(f"fourier must be True, False or 'auto'; got {fourier!r}")
+        if fourier is True and self.frame != "regular":
+            raise ValueError(f"fourier=True needs frame='regular': the group Fourier transform computes the "
+                             f"regular frame's group convolution, but this layer has frame={self.frame!r}")
+        self._fourier_option = fourier
+        #: Whether the layer runs through the group Fourier transform (:mod:`groupcore.nn.fourier`).
+        self.fourier = self.frame == "regular" and (
+            fourier is True or (fourier == "auto" and prefer_fourier(group, self.in_channels, self.out_channels)))
+
+    def config(self) -> dict[str, Any]:
+        return {**super().config(), "fourier": self._fourier_option}
+
+    def _fourier_consts(self) -> tuple[Any, Any]:
+        """The transform and its left inverse on the backend, in the parameters' dtype."""
+        plan = fourier_plan(self.group)
+        return self.const("fourier", lambda: (plan.transform, plan.inverse), dtype=self.float_name)
+
+    def _spectral_filters(self) -> list[Any]:
+        """The per-irrep filter banks ``V_ρ`` (once per replica)."""
+        transform, _ = self._fourier_consts()
+        shape = (self.out_channels, self.in_channels, self.group.order) + self.kernel
+        return self.derived("spectral", lambda: spectral_filters(
+            self.xp.reshape(self.params["theta"], shape), transform, fourier_plan(self.group).dims, self.kernel,
+            self.xp))
+
     def forward(self, x: Any) -> Any:
         n = self.group.order
         check_input(type(self).__name__, x, 3 + self.ndim, f"(B, C, |G|, {_LAYOUT[self.ndim]})",
                     self.in_channels, n)
         xp, O, C = self.xp, self.out_channels, self.in_channels
         B = x.shape[0]
+        if self.fourier:
+            transform, inverse = self._fourier_consts()
+            self._w = self._spectral_filters()
+            y, self._x = fourier_conv(x, self._w, transform, inverse, fourier_plan(self.group).dims, self.padding, xp)
+            return self._add_bias(y)
         self._x = xp.reshape(x, (B, C * n) + tuple(x.shape[3:]))
         self._w = self._conv_weight(C * n)
         y = kernels.conv(self._x, self._w, padding=self.padding)
@@ -363,6 +402,12 @@ class _GroupConv(_SharedConv):
         xp, n = self.xp, self.group.order
         B, O = gy.shape[0], gy.shape[1]
         self._bias_grad(gy)
+        if self.fourier:
+            transform, inverse = self._fourier_consts()
+            gx, self.grads["theta"] = fourier_conv_backward(
+                self._x, self._w, gy, transform, inverse, fourier_plan(self.group).dims, self.padding,
+                self.needs_input_grad, xp)
+            return gx
         gx, gW = kernels.conv_backward(self._x, self._w, xp.reshape(gy, (B, O * n) + tuple(gy.shape[3:])),
                                        padding=self.padding, need_gx=self.needs_input_grad)
         self.grads["theta"] = self._theta_grad(gW)
@@ -396,6 +441,13 @@ _GROUP_DOC = """A {d}-d convolution between maps on G: ``(B, C, |G|, {s}) → (B
     convolution of the G-permuted copies; ``frame="diagonal"`` (groups acting on {d}-d grids):
     ``W[o, r, c, h] = ρ(r)·θ[o, c, r⁻¹h]``. θ has the size of the un-lifted convolution from
     ``C·|G|`` to ``O`` channels.
+
+    In the regular frame the same convolution also runs through the group Fourier transform,
+    one small convolution per real irrep (:mod:`groupcore.nn.fourier`): ``fourier=True`` always,
+    ``False`` never, ``"auto"`` (the default) where it was measured faster
+    (:func:`~groupcore.nn.fourier.prefer_fourier`). θ, ``index``, the expanded weight and the
+    results (up to rounding) do not depend on the path; ``fourier=True`` with
+    ``frame="diagonal"`` is refused.
 
     Examples
     --------
