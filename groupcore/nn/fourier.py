@@ -25,14 +25,14 @@ backward, float32, one BLAS thread, medians of interleaved repeats, 3×3 and 3×
 padding 1, ``C = O``; ``benchmarks/README.md``), the Fourier path's speed-up:
 
 - s < 3 was slower or even: C3 (s = 1) 0.67–0.72×, Q8 (0.94) 0.44–0.59×, C4 (1.6) 0.65–0.92×,
-  C8 (2.5) 0.69–1.01× (5 to 20 channels, 28×28 and 12×12);
+  C8 (2.5) 0.69–1.08× (5 to 20 channels, 28×28 and 12×12);
 - D3 (s = 3.6): 0.87–1.13× at 4 channels, 1.09–1.63× from 5;
-- D4 (5.3): 0.48–0.97× at 1 to 3 channels, 1.03–1.13× at 4, 1.19–2.24× from 5 to 20;
-- D6 (7.2): 1.29× at 4 channels, 1.79–3.01× from 5 to 20;
-- O (9, 10×10×10): 1.07× at 1 channel, 1.79× at 2, 1.89–2.27× at 4, 2.85–3.10× at 10.
+- D4 (5.3): 0.48–1.12× at 1 to 3 channels, 1.03–1.33× at 4, 1.19–2.24× from 5 to 20;
+- D6 (7.2): 0.92× at 2 channels, 1.06× at 3, 1.29× at 4, 1.79–3.01× from 5 to 20;
+- O (9, 10×10×10): 0.96–1.07× at 1 channel, 1.54–1.79× at 2, 1.89–2.27× at 4, 2.85–3.10× at 10.
 
 So "auto" takes the Fourier path when ``s ≥ 3`` and ``min(C, O)·s ≥ 18`` (D3 from 5 channels,
-D4 from 4, O from 2), and for groups whose irreps fit the default memory budget.
+D4 from 4, D6 from 3, O from 2), and for groups whose irreps fit the default memory budget.
 Equal-dimensional irreps are not merged into one block-diagonal convolution: one convolution
 for the four 1-d irreps of D4 (or the two of C4) ran 0.5–0.96× as fast as four (two) separate
 ones, except at 5 channels on 12×12 (1.08–1.13×).
