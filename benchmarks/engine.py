@@ -7,7 +7,9 @@ Measured in one run, float32 on NumPy (medians of interleaved rounds, groupcore.
   forward, against a square GEMM of the same FLOPs and an equal-FLOP ``torch.nn.Conv3d`` (when
   torch is installed; same process, threads limited alike);
 - the first layer of a lifted network with weight sharing (one convolution with |G|·O outputs)
-  against the black-box lift (the plain convolution run on |G| transformed copies).
+  against the black-box lift (the plain convolution run on |G| transformed copies);
+- a regular-frame group convolution, forward and backward, through the group Fourier transform
+  (``fourier=True``) against the direct path (``fourier=False``), for C4, D4, D6 and O.
 
 Run: ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/engine.py [--rounds 7]``;
 prints the table and writes ``benchmarks/results/engine.json``.
@@ -102,6 +104,40 @@ def sharing_vs_black_box(rounds: int) -> dict[str, Any]:
     return rows
 
 
+#: (group, grid, channels per element, batch) of the Fourier-against-direct comparison
+FOURIER_CASES = (("C4", (28, 28), 10, 8), ("D4", (28, 28), 5, 8), ("D4", (28, 28), 10, 8), ("D4", (12, 12), 10, 32),
+                 ("D6", (28, 28), 10, 8), ("O", (10, 10, 10), 4, 2), ("O", (10, 10, 10), 10, 2))
+
+
+def _forward_backward(layer: Any, x: Any, gy: Any) -> Any:
+    layer.forward(x)
+    return layer.backward(gy)
+
+
+def fourier_vs_direct(rounds: int) -> dict[str, Any]:
+    """A regular-frame ``GroupConv2d/3d`` (3-wide, padding 1), forward + backward, both paths, float32."""
+    be = backends.get("numpy")
+    rng = np.random.default_rng(2)
+    rows = {}
+    for name, grid, c, batch in FOURIER_CASES:
+        G = gc.parse_group(name)
+        make = {2: nn.GroupConv2d, 3: nn.GroupConv3d}[len(grid)]
+        layers = {path: make(G, c, c, 3, padding=1, fourier=path == "fourier", seed=0).to(be, "float32")
+                  for path in ("direct", "fourier")}
+        x = rng.standard_normal((batch, c, G.order) + grid).astype(np.float32)
+        gy = rng.standard_normal((batch, c, G.order) + grid).astype(np.float32)
+        stats = interleaved({path: partial(_forward_backward, layer, x, gy) for path, layer in layers.items()},
+                            rounds=rounds, warmup=1)
+        t = {k: v["median"] for k, v in stats.items()}
+        dims = [irrep.dim for irrep in gc.real_irreps(G)]
+        rows[f"{name} {'x'.join(map(str, grid))} c={c} batch {batch}"] = {
+            "median_s": t, "noisy": {k: v["noisy"] for k, v in stats.items()},
+            "direct_over_fourier": t["direct"] / t["fourier"],
+            "multiply_add_saving": G.order ** 2 / sum(d ** 3 for d in dims),
+            "auto_takes_fourier": make(G, c, c, 3, padding=1).fourier}
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -109,6 +145,7 @@ def main() -> None:
     build = build_times(args.rounds)
     conv = group_conv3d(args.rounds)
     share = sharing_vs_black_box(args.rounds)
+    fourier = fourier_vs_direct(args.rounds)
     print(f"build the 7-layer {build['group']} 3-d network ({build['layers']} lifted layers, "
           f"{build['index_entries']:,} index entries): first {1e3 * build['first_s']:.0f} ms, "
           f"median {1e3 * build['median_s']:.0f} ms (target < 500 ms)")
@@ -123,8 +160,16 @@ def main() -> None:
         print(f"{name}: sharing {1e3 * row['median_s']['sharing']:.1f} ms, black box "
               f"{1e3 * row['median_s']['black box']:.1f} ms: {row['black_box_over_sharing']:.1f}x "
               f"(|G| = {row['group_order']})")
+    print("regular-frame group convolution, forward + backward: direct / Fourier (|G|²/Σd³ = multiply-add saving)")
+    for name, row in fourier.items():
+        print(f"  {name:<28} direct {1e3 * row['median_s']['direct']:7.1f} ms, Fourier "
+              f"{1e3 * row['median_s']['fourier']:7.1f} ms: {row['direct_over_fourier']:.2f}x "
+              f"(saving {row['multiply_add_saving']:.1f}; "
+              f"auto takes {'Fourier' if row['auto_takes_fourier'] else 'direct'})"
+              + ("  (noisy)" if any(row["noisy"].values()) else ""))
     write_json(RESULTS / "engine.json", {"machine": machine(), "rounds": args.rounds, "build": build,
-                                         "group_conv3d": conv, "sharing_vs_black_box": share})
+                                         "group_conv3d": conv, "sharing_vs_black_box": share,
+                                         "fourier_vs_direct": fourier})
 
 
 if __name__ == "__main__":

@@ -134,18 +134,19 @@ def test_saved_with_fourier_reloads_identically(tmp_path):
 
 def test_a_config_without_the_option_still_loads():
     """Files written before the option existed have no ``fourier`` key: the default, ``"auto"``, applies."""
-    config = nn.GroupConv2d(gc.dihedral(4), 4, 4, 3).config()
+    config = nn.GroupConv2d(gc.dihedral(4), 8, 8, 3).config()
     del config["fourier"]
     layer = layer_from_spec({"type": "GroupConv2d", "config": config})
     assert layer.config()["fourier"] == "auto" and layer.fourier
 
 
 def test_auto_rule():
-    assert fourier.prefer_fourier(gc.dihedral(4), 5, 5) and fourier.prefer_fourier(gc.octahedral(), 4, 4)
+    assert fourier.prefer_fourier(gc.dihedral(4), 6, 6) and fourier.prefer_fourier(gc.octahedral(), 4, 4)
+    assert not fourier.prefer_fourier(gc.dihedral(4), 5, 5) and not fourier.prefer_fourier(gc.octahedral(), 3, 3)
     assert not fourier.prefer_fourier(gc.cyclic(4), 20, 20)          # Σ d³ = 10 against |G|² = 16
     assert not fourier.prefer_fourier(gc.quaternion(), 20, 20)       # Σ d³ = 68 against 64
-    assert not fourier.prefer_fourier(gc.dihedral(4), 3, 20)         # too few channels: 3·64 < 18·12
-    assert fourier.prefer_fourier(gc.dihedral(3), 5, 5) and not fourier.prefer_fourier(gc.dihedral(3), 4, 4)
+    assert not fourier.prefer_fourier(gc.dihedral(4), 3, 20)         # too few channels: 3·64 < 30·12
+    assert fourier.prefer_fourier(gc.dihedral(3), 9, 9) and not fourier.prefer_fourier(gc.dihedral(3), 8, 8)
     assert nn.GroupConv2d(gc.dihedral(4), 8, 8, 3).fourier
     assert not nn.GroupConv2d(gc.dihedral(4), 8, 8, 3, frame="diagonal").fourier
     assert not nn.GroupConv2d(gc.cyclic(4), 8, 8, 3).fourier
