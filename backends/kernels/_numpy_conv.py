@@ -8,12 +8,13 @@ into a zero-padded scratch buffer, then:
   2-d and 3.4× in 3-d. On few channels or small grids its transforms cost more than they save
   (measured, one thread, 16 images: 1.5× faster than im2col at 80 channels on 26×26, 1.1× at 80
   on 10×10, 0.75× at 40 on 8×8).
-- Other kernels: im2col ``(prod(kernel)·C, n·prod(S_out))`` by ``prod(kernel)·C`` slab copies of
-  a channels-first buffer, which the GEMM reads K-major, when output rows have at least 10
-  points or ``k_last·C < 16`` (1.05–1.5× faster forwards at 16–80 channels from 12×12 up,
-  measured); else by one copy from an ``as_strided`` view of a channels-last buffer (inner
-  runs of ``k_last·C`` values). One GEMM per image, written by ``matmul(..., out=)`` straight
-  into the channels-first result.
+- Other kernels: im2col ``(prod(kernel)·C, n·prod(S_out))`` by ``prod(kernel)·C`` slab copies
+  straight from the channels-first input (from a zero-padded copy when it needs padding), which
+  the GEMM reads K-major, when output rows have at least 8 points or ``k_last·C < 16``
+  (measured, one thread, 32 images: 1.05–1.5× faster forwards at 16–80 channels from 10×10
+  outputs up, even at 6–8, slower at 4); else by one copy from an ``as_strided`` view of a
+  channels-last buffer (inner runs of ``k_last·C`` values). One GEMM per image, written by
+  ``matmul(..., out=)`` straight into the channels-first result.
 - Weight gradient: the channels-last im2col (its GEMM, ``K = n·prod(out)``, reads that layout
   1.2–1.5× faster than slabs), one GEMM per micro-batch against the output gradient. (Per-tap
   GEMMs over shifted row slices, accumulated in place by BLAS with ``beta = 1``, avoid the
@@ -45,7 +46,7 @@ __all__ = ["correlate", "correlate_backward", "supports", "winograd_pays"]
 
 _CHUNK_BYTES = 1 << 20
 _SLAB_MAX_ROW = 16          # below k_last·C values per row, slab copies beat row copies
-_SLAB_MIN_RUN = 10          # forward: slabs (K-major columns) once output rows are this long
+_SLAB_MIN_RUN = 8           # forward: slabs (K-major columns) once output rows are this long
 _WINOGRAD_MIN_CHANNELS = 64  # see winograd_pays
 _WINOGRAD_MIN_WORK = 512     # channels x outputs per axis
 _COL2IM_BELOW = 1.0         # input gradient by col2im when the output has fewer points than the kernel
@@ -131,8 +132,10 @@ def _im2col(g: _Geometry, b0: int, n: int, slabs: bool = False) -> np.ndarray:
     """
     d, m, k = len(g.kernel), n * math.prod(g.out), math.prod(g.kernel) * g.c
     if slabs or g.kernel[-1] * g.c < _SLAB_MAX_ROW:
-        src = _buffer("x/slab", (n, g.c) + g.padded, g.x.dtype)
-        _pad_into(src, g.x[b0:b0 + n], g.grow, 2)
+        src = g.x[b0:b0 + n]                       # read in place unless it needs zero borders
+        if any(g.grow):
+            src = _buffer("x/slab", (n, g.c) + g.padded, g.x.dtype)
+            _pad_into(src, g.x[b0:b0 + n], g.grow, 2)
         cols = _buffer("cols/slab", (k, m), g.x.dtype)
         s = src.strides
         view = as_strided(src, g.kernel + (g.c, n) + g.out, s[2:] + (s[1], s[0]) + s[2:])
