@@ -42,7 +42,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from . import _threads, _winograd
 
-__all__ = ["correlate", "correlate_backward", "supports", "winograd_pays"]
+__all__ = ["correlate", "correlate_backward", "release_scratch", "supports", "winograd_pays"]
 
 _CHUNK_BYTES = 1 << 20
 _SLAB_MAX_ROW = 16          # below k_last·C values per row, slab copies beat row copies
@@ -53,6 +53,8 @@ _COL2IM_BELOW = 1.0         # input gradient by col2im when the output has fewer
 _MAX_BUFFERS = 64           # scratch arrays kept per thread (oldest dropped first)
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _local = threading.local()
+_caches: list[dict[tuple[Any, ...], np.ndarray]] = []     # every thread's scratch arrays
+_caches_lock = threading.Lock()
 
 
 def supports(dtype: Any) -> bool:
@@ -65,6 +67,8 @@ def _buffer(tag: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     cache = getattr(_local, "buffers", None)
     if cache is None:
         cache = _local.buffers = {}
+        with _caches_lock:
+            _caches.append(cache)
     key = (tag, shape, np.dtype(dtype).str)
     buf = cache.get(key)
     if buf is None:
@@ -72,6 +76,18 @@ def _buffer(tag: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
             cache.pop(next(iter(cache)))
         buf = cache[key] = np.empty(shape, dtype)
     return buf
+
+
+def release_scratch() -> None:
+    """Drop every thread's scratch arrays (call between kernel calls, e.g. to measure memory afresh).
+
+    Examples
+    --------
+    >>> release_scratch()
+    """
+    with _caches_lock:
+        for cache in _caches:
+            cache.clear()
 
 
 def _pad_into(buf: np.ndarray, x: np.ndarray, lo: tuple[int, ...], first_axis: int) -> None:

@@ -8,8 +8,9 @@ The bound a training step is judged against is ``activations + expanded weights 
 - gradients: those of the expanded weights and of the parameters.
 
 The peak is measured with :mod:`tracemalloc`, which NumPy reports its array buffers to, over
-training steps of a freshly built model, so the buffers a step allocates once and keeps count
-too. It is measured on the NumPy backend only: tracemalloc sees host memory, not a GPU's.
+training steps of a freshly built model, after the kernels' scratch arrays are released, so
+the buffers a step allocates once and keeps count too, whatever ran before in the process. It
+is measured on the NumPy backend only: tracemalloc sees host memory, not a GPU's.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backends.kernels._numpy_conv import release_scratch
 from ..names import parse_group
 from ..nn import SGD, Sequential, p4cnn
 from .peers import seeded_batch
@@ -63,6 +65,7 @@ def traced_peak(model: Sequential, x: np.ndarray, y: np.ndarray, steps: int = 2)
     True
     """
     opt = SGD(lr=0.01, momentum=0.9)
+    release_scratch()
     gc.collect()
     tracemalloc.start()
     try:
