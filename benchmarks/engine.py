@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import groupcore as gc
 from common import RESULTS, machine, write_json
@@ -115,7 +116,21 @@ def _forward_backward(layer: Any, x: Any, gy: Any) -> Any:
 
 
 def fourier_vs_direct(rounds: int) -> dict[str, Any]:
-    """A regular-frame ``GroupConv2d/3d`` (3-wide, padding 1), forward + backward, both paths, float32."""
+    """A regular-frame ``GroupConv2d/3d`` (3-wide, padding 1), forward + backward, both paths, float32.
+
+    Timed twice: with the default threads (the kernels split each call over two threads, as a
+    layer called on its own runs) and on one thread (single-threaded BLAS, as inside a training
+    step's workers).
+    """
+    return {"default threads": _fourier_vs_direct(rounds), "one thread": _one_thread(_fourier_vs_direct, rounds)}
+
+
+def _one_thread(fn: Callable[[int], Any], rounds: int) -> Any:
+    with threadpool_limits(1, user_api="blas"):
+        return fn(rounds)
+
+
+def _fourier_vs_direct(rounds: int) -> dict[str, Any]:
     be = backends.get("numpy")
     rng = np.random.default_rng(2)
     rows = {}
@@ -160,13 +175,15 @@ def main() -> None:
         print(f"{name}: sharing {1e3 * row['median_s']['sharing']:.1f} ms, black box "
               f"{1e3 * row['median_s']['black box']:.1f} ms: {row['black_box_over_sharing']:.1f}x "
               f"(|G| = {row['group_order']})")
-    print("regular-frame group convolution, forward + backward: direct / Fourier (|G|²/Σd³ = multiply-add saving)")
-    for name, row in fourier.items():
-        print(f"  {name:<28} direct {1e3 * row['median_s']['direct']:7.1f} ms, Fourier "
-              f"{1e3 * row['median_s']['fourier']:7.1f} ms: {row['direct_over_fourier']:.2f}x "
-              f"(saving {row['multiply_add_saving']:.1f}; "
-              f"auto takes {'Fourier' if row['auto_takes_fourier'] else 'direct'})"
-              + ("  (noisy)" if any(row["noisy"].values()) else ""))
+    for threads, rows in fourier.items():
+        print(f"regular-frame group convolution, forward + backward, {threads}: direct / Fourier "
+              f"(|G|²/Σd³ = multiply-add saving)")
+        for name, row in rows.items():
+            print(f"  {name:<28} direct {1e3 * row['median_s']['direct']:7.1f} ms, Fourier "
+                  f"{1e3 * row['median_s']['fourier']:7.1f} ms: {row['direct_over_fourier']:.2f}x "
+                  f"(saving {row['multiply_add_saving']:.1f}; "
+                  f"auto takes {'Fourier' if row['auto_takes_fourier'] else 'direct'})"
+                  + ("  (noisy)" if any(row["noisy"].values()) else ""))
     write_json(RESULTS / "engine.json", {"machine": machine(), "rounds": args.rounds, "build": build,
                                          "group_conv3d": conv, "sharing_vs_black_box": share,
                                          "fourier_vs_direct": fourier})
