@@ -26,7 +26,8 @@ into a zero-padded scratch buffer, then:
 
 Micro-batches keep each one's buffers near ``_CHUNK_BYTES``; when BLAS would run several
 threads, two worker threads with single-threaded BLAS take alternate micro-batches
-(:mod:`._threads`). Scratch buffers are per thread and reused across calls, but every call
+(:mod:`._threads`). Scratch buffers are per thread, one per use (a view of the largest array
+that use has needed), and reused across calls and layers, but every call
 writes each one whole (zero borders included) before reading it; nothing returned aliases them.
 """
 
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -50,11 +52,21 @@ _SLAB_MIN_RUN = 8           # forward: slabs (K-major columns) once output rows 
 _WINOGRAD_MIN_CHANNELS = 64  # see winograd_pays
 _WINOGRAD_MIN_WORK = 512     # channels x outputs per axis
 _COL2IM_BELOW = 1.0         # input gradient by col2im when the output has fewer points than the kernel
-_MAX_BUFFERS = 64           # scratch arrays kept per thread (oldest dropped first)
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _local = threading.local()
-_caches: list[dict[tuple[Any, ...], np.ndarray]] = []     # every thread's scratch arrays
 _caches_lock = threading.Lock()
+
+
+class _Scratch:
+    """One thread's scratch arrays by ``(tag, dtype)``, held weakly by :data:`_caches`."""
+
+    __slots__ = ("arrays", "__weakref__")
+
+    def __init__(self) -> None:
+        self.arrays: dict[tuple[str, str], np.ndarray] = {}
+
+
+_caches: weakref.WeakSet[_Scratch] = weakref.WeakSet()     # every living thread's scratch arrays
 
 
 def supports(dtype: Any) -> bool:
@@ -63,19 +75,20 @@ def supports(dtype: Any) -> bool:
 
 
 def _buffer(tag: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """A per-thread scratch array for ``(tag, shape, dtype)``, allocated once, its contents undefined."""
-    cache = getattr(_local, "buffers", None)
-    if cache is None:
-        cache = _local.buffers = {}
+    """A per-thread scratch array of ``shape``, its contents undefined: a view of the one flat
+    array this thread keeps for ``(tag, dtype)``, grown to the largest size asked so far (so a
+    network's layers share it rather than each keeping its own)."""
+    scratch = getattr(_local, "scratch", None)
+    if scratch is None:
+        scratch = _local.scratch = _Scratch()
         with _caches_lock:
-            _caches.append(cache)
-    key = (tag, shape, np.dtype(dtype).str)
-    buf = cache.get(key)
-    if buf is None:
-        if len(cache) >= _MAX_BUFFERS:
-            cache.pop(next(iter(cache)))
-        buf = cache[key] = np.empty(shape, dtype)
-    return buf
+            _caches.add(scratch)
+    cache = scratch.arrays
+    key, size = (tag, np.dtype(dtype).str), math.prod(shape)
+    flat = cache.get(key)
+    if flat is None or flat.size < size:
+        flat = cache[key] = np.empty(size, dtype)
+    return flat[:size].reshape(shape)
 
 
 def release_scratch() -> None:
@@ -86,8 +99,8 @@ def release_scratch() -> None:
     >>> release_scratch()
     """
     with _caches_lock:
-        for cache in _caches:
-            cache.clear()
+        for scratch in _caches:
+            scratch.arrays.clear()
 
 
 def _pad_into(buf: np.ndarray, x: np.ndarray, lo: tuple[int, ...], first_axis: int) -> None:
