@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+from ._numpy_conv import release_scratch
 from .conv import conv, conv_backward, conv_backward_generic, conv_generic
 from .dense import dense, dense_backward
 from .expand import expand, expand_backward, scatter_plan
@@ -22,7 +23,7 @@ from .loss import softmax_cross_entropy
 from .pool import PoolState, avg_pool, avg_pool_backward, max_pool, max_pool_backward
 
 __all__ = [
-    "conv", "conv_backward", "conv_generic", "conv_backward_generic",
+    "conv", "conv_backward", "conv_generic", "conv_backward_generic", "release_scratch",
     "max_pool", "max_pool_backward", "PoolState", "avg_pool", "avg_pool_backward",
     "expand", "expand_backward", "scatter_plan",
     "softmax_cross_entropy",

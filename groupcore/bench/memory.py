@@ -21,9 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ..backends.kernels._numpy_conv import release_scratch
 from ..names import parse_group
-from ..nn import SGD, Sequential, p4cnn
+from ..nn import SGD, Sequential, p4cnn, release_scratch
 from .peers import seeded_batch
 from .suites import Suite
 

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+from ._microbatch import release_scratch
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
 from .conv import (
     Conv1d,
@@ -72,7 +73,7 @@ __all__ = [
     "LiftLayer", "lift_layer", "equivarify",
     "FRAMES", "frame_action", "to_diagonal", "to_regular",
     "Sharing", "action_gather", "orbit_labels", "orbit_sharing",
-    "SGD", "Adam", "Optimizer",
+    "SGD", "Adam", "Optimizer", "release_scratch",
     "save", "load", "register_layer", "checksum", "ModelFileError", "TrainingDivergedError",
     "p4cnn", "gcnn3d", "plain_cnn",
 ]
