@@ -104,6 +104,7 @@ ROUTES = {
 def test_numpy_fast_path_equals_generic_path(rng, checks, shape, dtype, route, monkeypatch):
     rtol = 1e-12 if dtype == np.float64 else checks.F32_RTOL
     monkeypatch.setattr(_numpy_conv, "_CHUNK_BYTES", 1)      # one image per micro-batch
+    monkeypatch.setattr(_numpy_conv, "_WINOGRAD_CHUNK_BYTES", 1)
     for name, value in ROUTES[route].items():
         monkeypatch.setattr(_numpy_conv, name, value)
     x, w, gy, p = data(rng, shape, dtype)

@@ -47,6 +47,7 @@ def test_split_reraises_a_worker_error():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 def test_threaded_convolution_equals_single_threaded(rng, checks, monkeypatch, dtype):
     monkeypatch.setattr(_numpy_conv, "_CHUNK_BYTES", 1)      # one image per micro-batch: 5 parts
+    monkeypatch.setattr(_numpy_conv, "_WINOGRAD_CHUNK_BYTES", 1)
     x = rng.standard_normal((5, 3, 9, 8)).astype(dtype)
     w = rng.standard_normal((4, 3, 3, 3)).astype(dtype)
     gy = rng.standard_normal((5, 4, 9, 8)).astype(dtype)
