@@ -33,11 +33,11 @@ padding 1, ``C = O``; ``benchmarks/README.md``), the Fourier path's speed-up:
 
 With the default threading (the NumPy kernels split a call over two threads; what a layer
 called on its own gets) the gain is smaller where the per-irrep convolutions are small
-(``benchmarks/engine.py``, one run, wall time, 2 cores): D4 at 5 channels on 28×28, batch 8,
-0.76× (1.29× on one thread), at 10 channels 1.11× (1.69×); D6 at 10 channels 1.28× (2.2×); O on
-10³ at 4 channels 1.44× (1.78×), at 10 2.12× (2.89×). So "auto" takes the Fourier path where it
-won in both settings: ``s ≥ 3`` and ``min(C, O)·s ≥ 30`` (D3 from 9 channels, D4 from 6, D6
-from 5, O from 4), for groups whose irreps fit the default memory budget.
+(``benchmarks/engine.py``, wall time, 2 cores; one thread in brackets): D4 at 5 channels on
+28×28, batch 8, 0.84× (1.50×), at 10 channels 1.32× (1.74×); D6 at 10 channels 1.60× (2.23×);
+O on 10³ at 4 channels 1.59× (1.84×), at 10 2.64× (2.84×). So "auto" takes the Fourier path
+where it won in both settings: ``s ≥ 3`` and ``min(C, O)·s ≥ 30`` (D3 from 9 channels, D4
+from 6, D6 from 5, O from 4), for groups whose irreps fit the default memory budget.
 Equal-dimensional irreps are not merged into one block-diagonal convolution: one convolution
 for the four 1-d irreps of D4 (or the two of C4) ran 0.5–0.96× as fast as four (two) separate
 ones, except at 5 channels on 12×12 (1.08–1.13×).
