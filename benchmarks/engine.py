@@ -122,12 +122,9 @@ def fourier_vs_direct(rounds: int) -> dict[str, Any]:
     layer called on its own runs) and on one thread (single-threaded BLAS, as inside a training
     step's workers).
     """
-    return {"default threads": _fourier_vs_direct(rounds), "one thread": _one_thread(_fourier_vs_direct, rounds)}
-
-
-def _one_thread(fn: Callable[[int], Any], rounds: int) -> Any:
+    default = _fourier_vs_direct(rounds)
     with threadpool_limits(1, user_api="blas"):
-        return fn(rounds)
+        return {"default threads": default, "one thread": _fourier_vs_direct(rounds)}
 
 
 def _fourier_vs_direct(rounds: int) -> dict[str, Any]:

@@ -24,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from ._microbatch import release_scratch
+from ..backends.kernels import release_scratch
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
 from .conv import (
     Conv1d,

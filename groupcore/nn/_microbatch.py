@@ -33,22 +33,12 @@ from ..backends import kernels
 from ..backends.kernels import _threads
 from .layer import Layer
 
-__all__ = ["accumulate", "resolve", "release_scratch", "DEFAULT_MICRO_BATCH"]
+__all__ = ["accumulate", "resolve", "DEFAULT_MICRO_BATCH"]
 
 #: Samples per micro-batch chosen by ``micro_batch="auto"`` on the NumPy backend: a batch of 64
 #: is one micro-batch per worker. A C4 P4CNN step measured 1.1–1.2× faster than with 16 on two
 #: cores, at a peak of 1.6× its activations, gradients and expanded weights (0.98× with 16).
 DEFAULT_MICRO_BATCH = 32
-
-
-def release_scratch() -> None:
-    """Free the scratch arrays the NumPy kernels keep per thread between calls (they grow back).
-
-    Examples
-    --------
-    >>> release_scratch()
-    """
-    kernels.release_scratch()
 
 
 def resolve(model: Layer, batch: int, micro_batch: int | str | None,

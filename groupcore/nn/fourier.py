@@ -53,6 +53,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -162,16 +163,9 @@ def _rows_to_batch(a: Any, d: int, spatial: tuple[int, ...], xp: ModuleType) -> 
 
 def _batch_to_rows(a: Any, d: int, xp: ModuleType) -> Any:
     """``(B·d, C·d, *S)`` → ``(B, C, d·d, P)``, the inverse of :func:`_rows_to_batch`."""
-    C, P = a.shape[1] // d, _size(a.shape[2:])
+    C, P = a.shape[1] // d, math.prod(int(s) for s in a.shape[2:])
     a = xp.permute_dims(xp.reshape(a, (-1, d, C, d, P)), (0, 2, 1, 3, 4))
     return xp.reshape(a, (-1, C, d * d, P))
-
-
-def _size(shape: tuple[int, ...]) -> int:
-    size = 1
-    for s in shape:
-        size *= int(s)
-    return size
 
 
 def spectral_filters(theta: Any, transform: Any, dims: tuple[int, ...], kernel: tuple[int, ...],
