@@ -56,6 +56,25 @@ def test_a_partial_anchor_command_keeps_the_earlier_seeds(paper, monkeypatch, tm
     assert "| 2.10 ± 0.10 | 2.00, 2.10, 2.20 | 0, 1, 2 |" in text and "2.00 (1 run)" in text
 
 
+def test_anchor_tables_list_the_most_frequent_errors_of_the_runs_that_stored_them(paper, monkeypatch, tmp_path):
+    anchor = paper["anchor"]
+    confusion = np.diag([90] * 10)
+    confusion[2, 5], confusion[9, 6] = 7, 3
+
+    def fake(config):
+        stored = {"confusion": confusion.tolist()} if config["seed"] == 1 else {}
+        return {**_fake_anchor(config), **stored}
+
+    monkeypatch.setattr(anchor, "run_one", fake)
+    anchor.main(["--seeds", "0", "1", "--models", "P4MCNN", "--no-progress"])
+    summary = json.loads((tmp_path / "anchor.json").read_text())["summary"]
+    row = next(s for k, s in summary.items() if not k.startswith("_"))
+    assert row["seeds"] == [0, 1] and row["confusions"]["seeds"] == [1]
+    assert row["confusions"]["pairs"][:2] == [[2, 5, 7.0], [9, 6, 3.0]]
+    assert row["confusions"]["errors_per_run"] == 10.0
+    assert "| 1 | 10 | 2 → 5: 7, 9 → 6: 3," in (tmp_path / "anchor.md").read_text()
+
+
 def _fake_sizes(config):
     return {"params": 1, "forward_mflops": 1.0, "history": [{"accuracy": 0.9}],
             "error_upright": 0.1, "error_rotated": 0.2 + 0.01 * int(config["seed"])}

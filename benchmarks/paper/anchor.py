@@ -84,8 +84,11 @@ def run_published(config: Mapping[str, Any]) -> dict[str, Any]:
     path = checkpoint_path(config)
     bar = R.Progress(int(config["epochs"]) * -(-len(train) // int(config["batch_size"])),
                      f"{config['model']} seed {config['seed']}", bool(config.get("_progress", True)))
+    def test_predictions(m: nn.Sequential) -> np.ndarray:
+        return R.class_predictions(R.predict(m, x_test))[0]
+
     def test_error(m: nn.Sequential) -> float:
-        return float(np.mean(R.class_predictions(R.predict(m, x_test))[0] != test.labels))
+        return float(np.mean(test_predictions(m) != test.labels))
 
     try:
         history = P.train_published(model, x_train, train.labels, epochs=int(config["epochs"]),
@@ -96,12 +99,14 @@ def run_published(config: Mapping[str, Any]) -> dict[str, Any]:
                                     log=lambda m: print(f"  {config['model']} seed {config['seed']}: {m}", flush=True))
     finally:
         bar.close()
-    error = test_error(model)
+    predicted = test_predictions(model)
+    error = float(np.mean(predicted != test.labels))
     path.unlink(missing_ok=True)
     by_epoch = {str(h["epoch"]): h["test_error"] for h in history if "test_error" in h}
     return {**describe(model), "history": history, "test_error": error,
             "test_error_by_epoch": {**by_epoch, str(len(history)): error},
-            "train_accuracy_last_epoch": history[-1]["accuracy"]}
+            "train_accuracy_last_epoch": history[-1]["accuracy"],
+            "confusion": R.confusion(test.labels, predicted)}
 
 
 def run_one(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,7 +119,8 @@ def run_one(config: Mapping[str, Any]) -> dict[str, Any]:
                       batch_size=int(config["batch_size"]), lr=float(config["lr"]), seed=int(config["seed"]),
                       progress=bool(config.get("_progress", True)), desc=f"{config['model']} seed {config['seed']}")
     cls, _ = R.class_predictions(R.predict(model, test.as_float()))
-    return {**describe(model), "history": history, "test_error": float(np.mean(cls != test.labels))}
+    return {**describe(model), "history": history, "test_error": float(np.mean(cls != test.labels)),
+            "confusion": R.confusion(test.labels, cls)}
 
 
 #: Epochs of Cohen & Welling's recipe (``MNIST_ROT/experiment.py``): 300 for the Z2CNN, 100 for the G-CNNs.
@@ -183,8 +189,27 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
                      "train_accuracy_last_epoch": R.mean_std(r["result"]["history"][-1]["accuracy"] for r in rs),
                      "params": rs[0]["result"]["params"], "forward_mflops": rs[0]["result"]["forward_mflops"],
                      "seeds": R.seeds(rs), "wall_s": R.mean_std(r["wall_s"] for r in rs),
-                     "test_error_by_epoch": _by_epoch(rs)}
+                     "test_error_by_epoch": _by_epoch(rs), "confusions": top_confusions(rs)}
     return out
+
+
+def top_confusions(records: list[dict[str, Any]], count: int = 4) -> dict[str, Any]:
+    """The ``count`` most frequent (true, predicted) errors, test digits per run, over the runs that stored them.
+
+    Examples
+    --------
+    >>> run = {"config": {"seed": 0}, "result": {"confusion": [[5, 1, 0], [0, 4, 3], [2, 0, 6]]}}
+    >>> top_confusions([run], count=2)
+    {'seeds': [0], 'errors_per_run': 6.0, 'pairs': [[1, 2, 3.0], [2, 0, 2.0]]}
+    """
+    stored = [r for r in records if "confusion" in r["result"]]
+    if not stored:
+        return {}
+    total = np.sum([np.asarray(r["result"]["confusion"], dtype=float) for r in stored], axis=0) / len(stored)
+    np.fill_diagonal(total, 0.0)
+    order = np.argsort(-total, axis=None, kind="stable")[:count]
+    pairs = [[int(i), int(j), float(total[i, j])] for i, j in zip(*np.unravel_index(order, total.shape))]
+    return {"seeds": R.seeds(stored), "errors_per_run": float(total.sum()), "pairs": pairs}
 
 
 def _by_epoch(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -220,6 +245,18 @@ def along_the_way_lines(summary: dict[str, Any]) -> list[str]:
     return ["", "Test error (%) along the way (published recipe: after the batch-norm pass every 25 epochs, "
             "as the released code tests):", "",
             R.markdown_table(["model, recipe, epochs"] + [f"epoch {e}" for e in epochs], table)]
+
+
+def confusion_lines(summary: dict[str, Any]) -> list[str]:
+    """The most frequent errors of every row whose runs stored their confusion matrix."""
+    rows = [[name, R.seed_list(c["seeds"]), f"{c['errors_per_run']:.0f}",
+             ", ".join(f"{i} → {j}: {n:.0f}" for i, j, n in c["pairs"])]
+            for name, s in summary.items() if not name.startswith("_") and (c := s.get("confusions"))]
+    if not rows:
+        return []
+    return ["", "Most frequent errors (true digit → predicted digit: test digits per run, mean over the seeds "
+            "named; a G-CNN with reflections cannot tell a digit from its mirror image):", "",
+            R.markdown_table(["model, recipe, epochs", "seeds", "errors per run", "most frequent"], rows)]
 
 
 def unfinished_lines(runs: list[dict[str, Any]]) -> list[str]:
@@ -283,6 +320,7 @@ def report(records: list[dict[str, Any]], summary: dict[str, Any], quick: bool) 
                                    "seeds", "training accuracy, last epoch (%)", "published MNIST-rot (%)",
                                    "target (%)", "min/run"], rows))
     lines += along_the_way_lines(summary)
+    lines += confusion_lines(summary)
     lines += unfinished_lines([r for r in summary.get("_unfinished", []) if r["quick"] == quick])
     if not quick:
         lines += ["", "Against the published numbers and the targets:", "", *target_lines(summary)]

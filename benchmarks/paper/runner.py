@@ -40,6 +40,7 @@ __all__ = [
     "command_line",
     "common_arguments",
     "config_key",
+    "confusion",
     "describe_config",
     "finished",
     "fmt",
@@ -272,6 +273,19 @@ def class_predictions(logits: np.ndarray, num_classes: int = NUM_CLASSES) -> tup
     if logits.shape[1] == num_classes:
         return np.argmax(logits, axis=1), None
     return nn.decode_joint(logits, num_classes)
+
+
+def confusion(labels: np.ndarray, predicted: np.ndarray, num_classes: int = NUM_CLASSES) -> list[list[int]]:
+    """Counts of (true class, predicted class): row ``i`` column ``j`` counts digits ``i`` classified as ``j``.
+
+    Examples
+    --------
+    >>> confusion(np.array([2, 2, 5]), np.array([2, 5, 5]), num_classes=6)[2]
+    [0, 0, 1, 0, 0, 1]
+    """
+    labels, predicted = np.asarray(labels, dtype=np.int64), np.asarray(predicted, dtype=np.int64)
+    counts = np.bincount(labels * num_classes + predicted, minlength=num_classes * num_classes)
+    return counts.reshape(num_classes, num_classes).tolist()
 
 
 # ---------------------------------------------------------------------------- aggregation and output
