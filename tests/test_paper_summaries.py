@@ -38,7 +38,7 @@ def paper(monkeypatch, tmp_path):
 
 # ---------------------------------------------------------------------------- summaries keep every finished run
 def _fake_anchor(config):
-    return {"params": 1, "forward_mflops": 1.0, "history": [{"accuracy": 1.0}],
+    return {"params": 1, "forward_mflops": 1.0, "history": [{"accuracy": 1.0, "seconds": 2.0}],
             "test_error": 0.02 + 0.001 * int(config["seed"])}
 
 
